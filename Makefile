@@ -1,0 +1,43 @@
+# Verbs only; all tool configuration lives in pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config/gateway.toml
+
+.DEFAULT_GOAL := all
+.PHONY: all install run test lint format mypy pytest bench clean
+
+all: test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ocpi-gateway serve --config $(CONFIG)
+
+lint: $(STAMP)
+	$(BIN)/ruff check ocpi_gateway tests
+	$(BIN)/ruff format --check ocpi_gateway tests
+
+format: $(STAMP)
+	$(BIN)/ruff format ocpi_gateway tests
+	$(BIN)/ruff check --fix ocpi_gateway tests
+
+mypy: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint mypy pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

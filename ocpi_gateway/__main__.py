@@ -1,0 +1,5 @@
+"""Lets ``python -m ocpi_gateway`` behave exactly like the ``ocpi-gateway`` script."""
+
+from ocpi_gateway.cli import main
+
+raise SystemExit(main())

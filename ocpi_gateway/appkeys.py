@@ -1,0 +1,28 @@
+"""Typed keys under which ``app.create_app`` stores the shared services on the aiohttp app.
+
+Views read ``request.app[STEERING]`` and friends; only ``app.py`` writes them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+from aiohttp import web
+
+from ocpi_gateway.config import Settings
+
+if TYPE_CHECKING:
+    from ocpi_gateway.backend.base import Backend
+    from ocpi_gateway.parties import PartyDirectory
+    from ocpi_gateway.sessions import SessionRegistry
+    from ocpi_gateway.stations.driver import StationDirectory
+    from ocpi_gateway.steering import Steering
+
+SETTINGS = web.AppKey("settings", Settings)
+BACKEND: web.AppKey[Backend] = web.AppKey("backend")
+PARTIES: web.AppKey[PartyDirectory] = web.AppKey("parties")
+SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("sessions")
+STATIONS: web.AppKey[StationDirectory] = web.AppKey("stations")
+STEERING: web.AppKey[Steering] = web.AppKey("steering")
+HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)

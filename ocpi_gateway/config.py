@@ -1,0 +1,234 @@
+"""The one frozen Settings object: TOML file first, then ``OCPI_GATEWAY__SECTION__KEY`` overrides.
+
+Only ``cli.py`` (and tests) call :func:`load_settings`; everything else receives the object,
+so no module reads ``os.environ`` behind the caller's back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from ocpi_gateway.errors import ConfigError
+
+ENV_PREFIX = "OCPI_GATEWAY__"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: str = ""
+    max_body_bytes: int = Field(default=65536, ge=1024)
+
+    @property
+    def base_url(self) -> str:
+        """The URL published to partners: ``public_url`` or, if empty, the listen address."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class RedisSettings(_Section):
+    url: str = ""
+
+
+class PartySettings(_Section):
+    """A statically configured OCPI peer (SCSP, eMSP, aggregator)."""
+
+    country_code: str = Field(min_length=2, max_length=2)
+    party_id: str = Field(min_length=3, max_length=3)
+    role: str = "SCSP"
+    token: SecretStr | None = None
+    their_token: SecretStr | None = None
+    versions_url: str | None = None
+    response_url_hosts: tuple[str, ...] = ()
+    allow_private_callbacks: bool = True
+
+    @property
+    def key(self) -> str:
+        """``CC*PID`` upper-cased: how a party is named in logs and stored state."""
+        return f"{self.country_code.upper()}*{self.party_id.upper()}"
+
+
+class OcpiSettings(_Section):
+    country_code: str = Field(default="NL", min_length=2, max_length=2)
+    party_id: str = Field(default="GWY", min_length=3, max_length=3)
+    business_name: str = "ocpi-gateway"
+    result_timeout: int = Field(default=60, ge=2, le=3600)
+    invalid_params_http_status: Literal[200, 400] = 400
+    unknown_session_status_code: int = 1000
+    parties: tuple[PartySettings, ...] = ()
+
+
+class AdminSettings(_Section):
+    token: SecretStr | None = None
+
+
+class StationSettings(_Section):
+    station_id: str = Field(min_length=1, max_length=48)
+    password_hash: SecretStr | None = None
+    location_id: str | None = None
+    evse_uid: str | None = None
+
+
+class CsmsHttpSettings(_Section):
+    set_profile_url: str = ""
+    clear_profile_url: str = ""
+    composite_url: str = ""
+    token: SecretStr | None = None
+    timeout: float = 10.0
+
+
+class BusEvseSettings(_Section):
+    station_id: str
+    evse_id: int
+    bus_evse_id: str
+
+
+class BusSettings(_Section):
+    url: str = "mqtt://127.0.0.1:1883"
+    request_topic: str = "ocpp/smart_charging"
+    response_topic: str = "smart_charging/ocpp"
+    qos: int = Field(default=1, ge=0, le=2)
+    evses: tuple[BusEvseSettings, ...] = ()
+
+
+class OcppSettings(_Section):
+    mode: Literal["direct", "proxy", "csms_http", "bus"] = "direct"
+    security_profile: Literal[0, 1, 2] = 0
+    tls_cert: str = ""
+    tls_key: str = ""
+    max_frame_bytes: int = Field(default=262144, ge=1024)
+    stations: tuple[StationSettings, ...] = ()
+    allow_unknown_stations: bool | None = None
+    voltage: float = Field(default=230.0, gt=0, le=1000)
+    default_phases: int = Field(default=3, ge=1, le=3)
+    stack_level: int = Field(default=1, ge=0)
+    call_timeout: float = Field(default=30.0, gt=0, le=600)
+    heartbeat_interval: int = Field(default=300, ge=1)
+    upstream_url: str = ""
+    csms_http: CsmsHttpSettings = CsmsHttpSettings()
+    bus: BusSettings = BusSettings()
+
+    @property
+    def unknown_stations_allowed(self) -> bool:
+        """Unlisted station ids may connect: explicit setting, else only when none are listed."""
+        if self.allow_unknown_stations is not None:
+            return self.allow_unknown_stations
+        return not self.stations
+
+
+class DeliverySettings(_Section):
+    backoff_initial: float = Field(default=0.5, gt=0)
+    backoff_max: float = Field(default=8.0, gt=0)
+    request_timeout: float = Field(default=10.0, gt=0)
+    max_response_bytes: int = Field(default=65536, ge=1024)
+
+
+class LogSettings(_Section):
+    format: Literal["console", "json"] = "console"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Settings(_Section):
+    http: HttpSettings = HttpSettings()
+    redis: RedisSettings = RedisSettings()
+    ocpi: OcpiSettings = OcpiSettings()
+    admin: AdminSettings = AdminSettings()
+    ocpp: OcppSettings = OcppSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    log: LogSettings = LogSettings()
+
+    @model_validator(mode="after")
+    def _timeouts_leave_room(self) -> Settings:
+        if self.ocpi.result_timeout <= self.ocpp.call_timeout:
+            raise ValueError(
+                "ocpi.result_timeout must be larger than ocpp.call_timeout "
+                "(the result must still be delivered after a silent station)"
+            )
+        return self
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex of a token: how tokens are kept in memory and in the backend."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Read an environment value as a TOML value when it is one (``9000``, ``true``, ``[...]``)."""
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw
+
+
+def _set_path(tree: dict[str, Any], path: list[str], value: Any, env_key: str) -> None:
+    node: Any = tree
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            if not part.isdigit():
+                raise ConfigError(env_key, "a list index must be a number")
+            index = int(part)
+            while len(node) <= index:
+                node.append({})
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif last:
+            node[part] = value
+        else:
+            node = node.setdefault(part, [] if path[i + 1].isdigit() else {})
+
+
+def apply_env_overrides(tree: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """Overlay ``OCPI_GATEWAY__SECTION__KEY=value`` variables on the parsed TOML tree."""
+    for env_key in sorted(environ):
+        if not env_key.startswith(ENV_PREFIX):
+            continue
+        path = [p.lower() for p in env_key[len(ENV_PREFIX) :].split("__") if p]
+        if path:
+            _set_path(tree, path, _parse_env_value(environ[env_key]), env_key)
+    return tree
+
+
+def _first_error(exc: ValidationError) -> ConfigError:
+    err = exc.errors()[0]
+    key = ".".join(str(p) for p in err["loc"]) or "(root)"
+    return ConfigError(key, err["msg"].removeprefix("Value error, "))
+
+
+def settings_from_mapping(tree: Mapping[str, Any]) -> Settings:
+    """Validate a plain dict into Settings, turning the first problem into one ConfigError line."""
+    try:
+        return Settings.model_validate(dict(tree))
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+
+
+def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load the TOML file (if any), apply environment overrides, validate once.
+
+    Raises:
+        ConfigError: unreadable file, bad TOML, or an invalid key (named in the message).
+    """
+    tree: dict[str, Any] = {}
+    if path is not None:
+        file = Path(path)
+        try:
+            tree = tomllib.loads(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(str(file), "file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(file), f"not valid TOML ({exc})") from None
+    apply_env_overrides(tree, os.environ if environ is None else environ)
+    return settings_from_mapping(tree)

@@ -1,0 +1,131 @@
+"""The gateway's own nouns, shared by every layer: stations, sessions, jobs.
+
+These are plain data (pydantic for what the backend stores, so the Redis backend can
+serialise them the same way the embedded one keeps them), with no I/O.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocpi_gateway.ocpi.models import ChargingProfile
+
+
+class OcppVersion(StrEnum):
+    """The websocket subprotocol names double as the version names."""
+
+    V16 = "ocpp1.6"
+    V201 = "ocpp2.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a station told us about its smart charging (1.6 GetConfiguration / 2.0.1 GetVariables).
+
+    ``None`` means "not reported": the translation then uses safe defaults (both units
+    allowed, no period cap, the configured stack level).
+    """
+
+    allowed_units: frozenset[str] = frozenset({"A", "W"})
+    max_stack_level: int | None = None
+    max_periods: int | None = None
+    max_profiles: int | None = None
+    smart_charging: bool = True
+    reported: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Electrical:
+    """How W and A relate at an EVSE: line-to-neutral voltage and phases in use."""
+
+    voltage: float = 230.0
+    phases: int = 3
+
+
+class SessionStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+
+
+class Session(BaseModel):
+    """A charging session the gateway may steer: an OCPP transaction seen through OCPI eyes.
+
+    ``session_id`` is the OCPI id (CiString(36)); ``transaction_id`` is the OCPP one as a
+    string (1.6 ints are kept as their decimal text). ``charging_profile_id`` is allocated
+    once per session and reused by every PUT, so a new PUT replaces and DELETE clears
+    exactly the gateway's profile.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    session_id: str
+    station_id: str
+    connector_id: int = 1
+    evse_id: int = 1
+    transaction_id: str
+    ocpp_version: OcppVersion
+    status: SessionStatus = SessionStatus.ACTIVE
+    started_at: datetime
+    ended_at: datetime | None = None
+    id_tag: str | None = None
+    source: Literal["ocpp", "admin"] = "ocpp"
+    owner: str | None = None
+    charging_profile_id: int | None = None
+    applied_profile: ChargingProfile | None = None
+    applied_by: str | None = None
+    profile_events: list[str] = Field(default_factory=list)
+
+    @property
+    def active(self) -> bool:
+        return self.status is SessionStatus.ACTIVE
+
+
+class JobKind(StrEnum):
+    SET = "set"
+    GET = "get"
+    CLEAR = "clear"
+    REAPPLY = "reapply"
+
+
+class Job(BaseModel):
+    """One accepted request, stored before ACCEPTED is answered and acked after its result.
+
+    ``deadline`` (epoch seconds) is when the announced OCPI ``timeout`` runs out: the
+    station call and the result delivery must both fit before it.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    job_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    kind: JobKind
+    party: str | None = None
+    session_id: str
+    station_id: str
+    response_url: str | None = None
+    created: float
+    deadline: float
+    request_id: str = ""
+    correlation_id: str = ""
+    profile: ChargingProfile | None = None
+    duration: int | None = None
+    attempt: int = 0
+
+
+@dataclass(slots=True)
+class StationInfo:
+    """What ``GET /admin/stations`` shows about a connected station."""
+
+    station_id: str
+    protocol: OcppVersion
+    node: str
+    connected_at: datetime
+    capabilities: Capabilities
+    vendor: str | None = None
+    model: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)

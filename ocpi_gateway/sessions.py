@@ -1,0 +1,184 @@
+"""The session registry: OCPP transactions in, OCPI session ids out, and back again.
+
+Station handlers report transactions starting and ending; the steering service and the
+admin API look sessions up. OCPI ``session_id`` rules (documented in the README):
+
+* OCPP 1.6: the gateway assigns the integer transactionId; the session id is its decimal text.
+* OCPP 2.0.1: the station's transactionId string. If another station already has a session
+  with that id, the later one becomes ``<first 27 chars of the tx id>-<8 hex of sha256(station_id)>``
+  (at most 36 characters, stable for the same station and transaction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.domain import OcppVersion, Session, SessionStatus
+from ocpi_gateway.timeutil import utcnow
+
+MAX_PROFILE_EVENTS = 20
+
+ProfileEventListener = Callable[[Session, str], Awaitable[None]]
+
+
+def clash_session_id(transaction_id: str, station_id: str) -> str:
+    """The documented unique form for a transaction id another station already uses."""
+    suffix = hashlib.sha256(station_id.encode()).hexdigest()[:8]
+    return f"{transaction_id[:27]}-{suffix}"
+
+
+class SessionRegistry:
+    """Keeps sessions in the backend; the only writer of :class:`Session` records."""
+
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self._listeners: list[ProfileEventListener] = []
+
+    def add_profile_listener(self, listener: ProfileEventListener) -> None:
+        """Be told of every "active profile may have changed" event (issue: SCSP pushes)."""
+        self._listeners.append(listener)
+
+    async def get(self, session_id: str) -> Session | None:
+        return await self._backend.sessions.get(session_id)
+
+    async def list(self, station_id: str | None = None) -> list[Session]:
+        return await self._backend.sessions.list(station_id)
+
+    async def active_for_station(self, station_id: str) -> list[Session]:
+        return [s for s in await self._backend.sessions.list(station_id) if s.active]
+
+    async def save(self, session: Session) -> None:
+        await self._backend.sessions.put(session)
+
+    async def start_v16(
+        self,
+        station_id: str,
+        connector_id: int,
+        id_tag: str | None,
+        started_at: datetime | None = None,
+    ) -> Session:
+        """A 1.6 StartTransaction: allocate the transactionId and open the session."""
+        transaction_id = str(await self._backend.next_transaction_id())
+        session = Session(
+            session_id=transaction_id,
+            station_id=station_id,
+            connector_id=connector_id,
+            evse_id=connector_id,
+            transaction_id=transaction_id,
+            ocpp_version=OcppVersion.V16,
+            started_at=started_at or utcnow(),
+            id_tag=id_tag,
+        )
+        await self._backend.sessions.put(session)
+        return session
+
+    async def start_v201(
+        self,
+        station_id: str,
+        transaction_id: str,
+        evse_id: int,
+        connector_id: int = 1,
+        id_tag: str | None = None,
+        started_at: datetime | None = None,
+    ) -> Session:
+        """A 2.0.1 transaction seen for the first time (idempotent for repeats)."""
+        existing = await self._backend.sessions.find_by_transaction(station_id, transaction_id)
+        if existing is not None:
+            return existing
+        session_id = transaction_id
+        other = await self._backend.sessions.get(session_id)
+        if other is not None and other.station_id != station_id:
+            session_id = clash_session_id(transaction_id, station_id)
+        session = Session(
+            session_id=session_id,
+            station_id=station_id,
+            connector_id=connector_id,
+            evse_id=evse_id,
+            transaction_id=transaction_id,
+            ocpp_version=OcppVersion.V201,
+            started_at=started_at or utcnow(),
+            id_tag=id_tag,
+        )
+        await self._backend.sessions.put(session)
+        return session
+
+    async def find_by_transaction(self, station_id: str, transaction_id: str) -> Session | None:
+        return await self._backend.sessions.find_by_transaction(station_id, transaction_id)
+
+    async def end(
+        self, station_id: str, transaction_id: str, ended_at: datetime | None = None
+    ) -> Session | None:
+        """StopTransaction / TransactionEvent Ended: the session becomes COMPLETED."""
+        session = await self._backend.sessions.find_by_transaction(station_id, transaction_id)
+        if session is None or not session.active:
+            return session
+        session.status = SessionStatus.COMPLETED
+        session.ended_at = ended_at or utcnow()
+        await self._backend.sessions.put(session)
+        return session
+
+    async def register_external(
+        self,
+        session_id: str,
+        station_id: str,
+        connector_id: int,
+        transaction_id: str,
+        ocpp_version: OcppVersion,
+        evse_id: int | None = None,
+        owner: str | None = None,
+    ) -> Session:
+        """Admin API: a session the gateway did not see start (an external CSMS ran it)."""
+        session = Session(
+            session_id=session_id,
+            station_id=station_id,
+            connector_id=connector_id,
+            evse_id=evse_id if evse_id is not None else connector_id,
+            transaction_id=transaction_id,
+            ocpp_version=ocpp_version,
+            started_at=utcnow(),
+            source="admin",
+            owner=owner,
+        )
+        await self._backend.sessions.put(session)
+        return session
+
+    async def end_by_id(self, session_id: str) -> Session | None:
+        """Admin API DELETE: end a session; later OCPI calls answer UNKNOWN_SESSION."""
+        session = await self._backend.sessions.get(session_id)
+        if session is None:
+            return None
+        if session.active:
+            session.status = SessionStatus.COMPLETED
+            session.ended_at = utcnow()
+            await self._backend.sessions.put(session)
+        return session
+
+    async def record_profile_event(
+        self,
+        station_id: str,
+        reason: str,
+        *,
+        evse_id: int | None = None,
+        transaction_id: str | None = None,
+    ) -> list[Session]:
+        """Note that the active profile of a station's sessions may have changed.
+
+        Narrowed by ``transaction_id`` or ``evse_id`` when the station says which; returns
+        the sessions touched so callers can log them.
+        """
+        touched: list[Session] = []
+        for session in await self.active_for_station(station_id):
+            if transaction_id is not None and session.transaction_id != transaction_id:
+                continue
+            if evse_id is not None and evse_id != 0 and session.evse_id != evse_id:
+                continue
+            session.profile_events = [*session.profile_events, reason][-MAX_PROFILE_EVENTS:]
+            await self._backend.sessions.put(session)
+            touched.append(session)
+        for session in touched:
+            for listener in self._listeners:
+                await listener(session, reason)
+        return touched

@@ -1,0 +1,1 @@
+"""The station side: how OCPP calls reach stations (drivers) and what stations tell us."""
