@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ocpi_gateway.sessions import SessionRegistry
     from ocpi_gateway.stations.driver import StationDirectory
     from ocpi_gateway.steering import Steering
+    from ocpi_gateway.worker import Worker
 
 SETTINGS = web.AppKey("settings", Settings)
 BACKEND: web.AppKey[Backend] = web.AppKey("backend")
@@ -26,3 +27,4 @@ SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("sessions")
 STATIONS: web.AppKey[StationDirectory] = web.AppKey("stations")
 STEERING: web.AppKey[Steering] = web.AppKey("steering")
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
+WORKER: web.AppKey[Worker] = web.AppKey("worker")

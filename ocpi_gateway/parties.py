@@ -133,7 +133,6 @@ class PartyDirectory:
         for candidate in token_candidates(header_value):
             digest = token_digest(candidate)
             party = self._by_digest.get(digest)
-            if party is not None and party.token_digest is not None:
-                if hmac.compare_digest(digest, party.token_digest):
-                    return party
+            if party is not None and party.token_digest and hmac.compare_digest(digest, party.token_digest):
+                return party
         return None

@@ -44,7 +44,7 @@ class SessionRegistry:
     async def get(self, session_id: str) -> Session | None:
         return await self._backend.sessions.get(session_id)
 
-    async def list(self, station_id: str | None = None) -> list[Session]:
+    async def list_sessions(self, station_id: str | None = None) -> list[Session]:
         return await self._backend.sessions.list(station_id)
 
     async def active_for_station(self, station_id: str) -> list[Session]:

@@ -186,7 +186,10 @@ AnyResult = ActiveChargingProfileResult | ChargingProfileResult | ClearProfileRe
 
 
 def describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
-    """One readable line naming the offending field, e.g. ``charging_profile.charging_profile_period[1].limit: …``."""
+    """One readable line naming the offending field.
+
+    For example ``charging_profile.charging_profile_period[1].limit: at most 1 decimal digit allowed``.
+    """
     parts: list[str] = []
     for err in exc.errors()[:3]:
         path = prefix

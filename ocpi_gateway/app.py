@@ -1,0 +1,123 @@
+"""The application factory: builds every service once and wires them into one aiohttp app.
+
+One port serves OCPI (``/ocpi/...``), the OCPP websocket (``/ocpp/{station_id}``), the
+admin API (``/admin/...``) and operations (``/health``, ``/ready``, ``/metrics``). The job
+worker runs in the same process. ``app.py`` and ``cli.py`` are the only modules that see
+every package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import structlog
+from aiohttp import web
+
+from ocpi_gateway.admin.routes import setup_admin_routes
+from ocpi_gateway.appkeys import (
+    BACKEND,
+    HTTP_CLIENT,
+    PARTIES,
+    SESSIONS,
+    SETTINGS,
+    STATIONS,
+    STEERING,
+    WORKER,
+)
+from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.backend.memory import MemoryBackend
+from ocpi_gateway.config import Settings
+from ocpi_gateway.delivery.client import ResultDelivery
+from ocpi_gateway.errors import ConfigError
+from ocpi_gateway.jobs import JobRunner
+from ocpi_gateway.ocpi.middlewares import middlewares
+from ocpi_gateway.ocpi.routes import setup_routes
+from ocpi_gateway.ops import setup_ops_routes
+from ocpi_gateway.parties import PartyDirectory
+from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.driver import StationLink
+from ocpi_gateway.stations.server import DirectStations
+from ocpi_gateway.steering import Steering
+from ocpi_gateway.worker import Worker
+
+log = structlog.get_logger(__name__)
+
+
+def make_backend(settings: Settings) -> Backend:
+    """The embedded backend, unless ``redis.url`` asks for Redis."""
+    if settings.redis.url:
+        raise ConfigError(
+            "redis.url",
+            "the Redis backend is not available in this version; leave it empty for the embedded backend",
+        )
+    return MemoryBackend()
+
+
+def create_app(settings: Settings, *, node_id: str | None = None) -> web.Application:
+    """Build the whole gateway: OCPI edge, OCPP endpoint, admin, ops, worker."""
+    node = node_id or f"{socket.gethostname()}-{os.getpid()}"
+    backend = make_backend(settings)
+    parties = PartyDirectory.from_settings(settings.ocpi.parties)
+    sessions = SessionRegistry(backend)
+    steering_ref: list[Steering] = []
+
+    async def on_station_connected(link: StationLink) -> None:
+        await steering_ref[0].reapply_after_reconnect(link)
+
+    stations = DirectStations(settings, sessions, node_id=node, on_connected=on_station_connected)
+    steering = Steering(settings, backend, sessions, stations)
+    steering_ref.append(steering)
+    client = httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=settings.delivery.request_timeout,
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+    runner = JobRunner(settings, backend, sessions, stations, parties, ResultDelivery(client, settings))
+    worker = Worker(backend.jobs, runner.run)
+
+    app = web.Application(client_max_size=settings.http.max_body_bytes, middlewares=middlewares(settings))
+    app[SETTINGS] = settings
+    app[BACKEND] = backend
+    app[PARTIES] = parties
+    app[SESSIONS] = sessions
+    app[STATIONS] = stations
+    app[STEERING] = steering
+    app[HTTP_CLIENT] = client
+    app[WORKER] = worker
+
+    setup_routes(app)
+    setup_admin_routes(app)
+    setup_ops_routes(app)
+    app.router.add_get("/ocpp/{station_id}", stations.handle)
+
+    app.cleanup_ctx.append(_run_worker)
+    app.on_shutdown.append(_drain)
+    return app
+
+
+async def _run_worker(app: web.Application) -> AsyncIterator[None]:
+    """Start the job loop with the app; stop it and release shared clients on cleanup."""
+    task = asyncio.create_task(app[WORKER].run(), name="worker")
+    log.info("gateway_started", base_url=app[SETTINGS].http.base_url, backend="embedded")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await app[WORKER].close()
+    await app[HTTP_CLIENT].aclose()
+    await app[BACKEND].close()
+
+
+async def _drain(app: web.Application) -> None:
+    """Graceful stop: finish in-flight jobs (bounded), then close station sockets with a reason."""
+    settings = app[SETTINGS]
+    await app[WORKER].drain(timeout=settings.ocpp.call_timeout + 5)
+    stations = app[STATIONS]
+    if isinstance(stations, DirectStations):
+        await stations.close()
+    log.info("gateway_stopped")

@@ -1,0 +1,169 @@
+"""The ``ocpi-gateway`` command line: serve, simulate, mock-scsp, demo, translate.
+
+This module and ``app.py`` are the only places that see every package. Settings are loaded
+here and nowhere else; a bad configuration stops start-up with one line naming the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from aiohttp import web
+
+from ocpi_gateway.config import Settings, load_settings
+from ocpi_gateway.errors import ConfigError, GatewayError
+from ocpi_gateway.logs import configure_logging
+
+DEFAULT_CONFIG = "config/gateway.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocpi-gateway", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="OCPI API, OCPP endpoint and job worker in one process")
+    serve.add_argument("--config", default=None, help=f"TOML file (default {DEFAULT_CONFIG} if present)")
+
+    sim = sub.add_parser("simulate", help="run simulated OCPP charge points")
+    sim.add_argument("--url", default="ws://127.0.0.1:8080/ocpp", help="the gateway's OCPP base URL")
+    sim.add_argument("--stations", type=int, default=1)
+    sim.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
+    sim.add_argument("--start-transactions", action="store_true", help="start one transaction per station")
+    sim.add_argument("--password", default=None, help="HTTP Basic password (security profile 1/2)")
+    sim.add_argument("--prefix", default="SIM", help="station ids are PREFIX-0001, PREFIX-0002, ...")
+
+    scsp = sub.add_parser("mock-scsp", help="a stand-in SCSP that records callbacks")
+    scsp.add_argument("--port", type=int, default=8090)
+    scsp.add_argument("--host", default="127.0.0.1")
+
+    demo = sub.add_parser("demo", help="gateway + simulated station + mock SCSP: PUT, GET, DELETE")
+    demo.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
+
+    tr = sub.add_parser("translate", help="print the OCPP call an OCPI profile becomes")
+    tr.add_argument(
+        "profile", help="JSON file with an OCPI ChargingProfile (or SetChargingProfile); - = stdin"
+    )
+    tr.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
+    tr.add_argument("--units", default="A,W", help="units the station allows: A, W or A,W")
+    tr.add_argument("--max-periods", type=int, default=None)
+    tr.add_argument("--max-stack-level", type=int, default=None)
+    tr.add_argument("--phases", type=int, default=3)
+    tr.add_argument("--voltage", type=float, default=230.0)
+    tr.add_argument("--connector", type=int, default=1)
+    tr.add_argument("--transaction-id", default="1")
+    tr.add_argument("--profile-id", type=int, default=1000)
+    tr.add_argument("--stack-level", type=int, default=1)
+    return parser
+
+
+def _load(path: str | None) -> Settings:
+    if path is None and Path(DEFAULT_CONFIG).exists():
+        path = DEFAULT_CONFIG
+    return load_settings(path)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ocpi_gateway.app import create_app
+
+    settings = _load(args.config)
+    configure_logging(settings.log.format, settings.log.level)
+    if settings.ocpp.security_profile == 0:
+        import structlog
+
+        structlog.get_logger("ocpi_gateway").warning(
+            "station_authentication_disabled",
+            hint="ocpp.security_profile = 0 lets any client connect as any station; development only",
+        )
+    app = create_app(settings)
+    web.run_app(
+        app,
+        host=settings.http.host,
+        port=settings.http.port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=settings.ocpp.call_timeout + 10,
+    )
+    return 0
+
+
+def run_until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
+    """Run ``main(stop)`` and set ``stop`` on SIGINT/SIGTERM, so tools end cleanly with 0."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(runner())
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from ocpi_gateway.simulator import run_simulation
+
+    configure_logging("console", "warning")
+    return run_until_signal(
+        lambda stop: run_simulation(
+            args.url.rstrip("/"),
+            args.stations,
+            args.protocol,
+            args.start_transactions,
+            args.password,
+            prefix=args.prefix,
+            stop=stop,
+        )
+    )
+
+
+def _mock_scsp(args: argparse.Namespace) -> int:
+    from ocpi_gateway.mockscsp import run_mock_scsp
+
+    configure_logging("console", "warning")
+    return run_until_signal(lambda stop: run_mock_scsp(args.port, args.host, stop=stop))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ocpi_gateway.demo import run_demo
+
+    configure_logging("console", "warning")
+    return run_until_signal(lambda stop: run_demo(args.protocol, stop=stop))
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from ocpi_gateway.translate_cli import translate_command
+
+    text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
+    print(json.dumps(translate_command(text, args), indent=2))
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": _serve,
+    "simulate": _simulate,
+    "mock-scsp": _mock_scsp,
+    "demo": _demo,
+    "translate": _translate,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m ocpi_gateway``."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"ocpi-gateway: {exc}", file=sys.stderr)
+        return 2
+    except GatewayError as exc:
+        print(f"ocpi-gateway: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0

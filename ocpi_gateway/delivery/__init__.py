@@ -1,0 +1,1 @@
+"""Result delivery: POSTing async results back to the partners' response URLs."""

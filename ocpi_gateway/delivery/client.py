@@ -1,0 +1,156 @@
+"""Deliver an async ChargingProfiles result to the sender's ``response_url``, retrying until a deadline.
+
+OCPI itself does not retry, but the gateway promises exactly one terminal result before the
+announced ``timeout``: transient failures (network, timeouts, 5xx) are retried with
+exponential back-off, never past the deadline. A 3xx or 4xx is the sender's final word and
+ends delivery at once; redirects are not followed, so a result never goes to a host the
+sender did not name. One shared ``httpx.AsyncClient`` is passed in; none is created here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import structlog
+
+from ocpi_gateway.config import Settings
+from ocpi_gateway.parties import Party, encode_token
+
+log = structlog.get_logger(__name__)
+
+JITTER = 0.1
+
+
+def safe_url(url: str) -> str:
+    """The URL for logs: scheme, host, port and path; no user info, query or fragment."""
+    try:
+        parts = urlsplit(url)
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(invalid url)"
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
+
+
+class ResultDelivery:
+    """POSTs result objects to partners' response URLs on one shared HTTP client."""
+
+    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+        self._client = client
+        self._settings = settings
+
+    def _headers(self, party: Party, correlation_id: str) -> dict[str, str]:
+        ours = self._settings.ocpi
+        return {
+            "Authorization": encode_token(party.their_token or ""),
+            "Content-Type": "application/json",
+            "X-Request-ID": str(uuid.uuid4()),
+            "X-Correlation-ID": correlation_id,
+            "OCPI-from-country-code": ours.country_code.upper(),
+            "OCPI-from-party-id": ours.party_id.upper(),
+            "OCPI-to-country-code": party.country_code,
+            "OCPI-to-party-id": party.party_id,
+        }
+
+    async def _attempt(
+        self, url: str, content: bytes, headers: dict[str, str], time_limit: float
+    ) -> tuple[int, bytes]:
+        """One POST; returns the status and at most ``max_response_bytes`` of the answer."""
+        limit = self._settings.delivery.max_response_bytes
+        async with self._client.stream(
+            "POST", url, content=content, headers=headers, timeout=time_limit, follow_redirects=False
+        ) as response:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= limit:
+                    break
+            return response.status_code, bytes(body[:limit])
+
+    async def post_result(
+        self,
+        party: Party,
+        url: str,
+        body: dict[str, Any],
+        *,
+        correlation_id: str,
+        deadline: float,
+        request_id: str | None = None,
+    ) -> bool:
+        """POST ``body`` to ``url`` until a 2xx, a final refusal, or ``deadline`` (epoch seconds).
+
+        Args:
+            party: the partner; its ``their_token`` authorises the call.
+            url: the request's ``response_url``.
+            body: the result object (``ChargingProfileResult`` & co.) as a JSON dict.
+            correlation_id: the originating request's X-Correlation-ID, kept across the chain.
+            deadline: no attempt starts, and no back-off sleeps, past this time.
+            request_id: the originating request's X-Request-ID, for the logs only: each POST
+                is a new request and gets a fresh X-Request-ID.
+
+        Returns:
+            True when the sender answered 2xx (whatever OCPI status its body holds).
+        """
+        settings = self._settings.delivery
+        content = json.dumps(body).encode()
+        logged = {"url": safe_url(url), "party": party.key, "origin_request_id": request_id}
+        if party.their_token is None:
+            log.warning("callback_failed", **logged, attempt=0, reason="party has no token for us to use")
+            return False
+        backoff = settings.backoff_initial
+        attempt = 0
+        while True:
+            left = deadline - time.time()
+            if left <= 0:
+                log.warning("callback_failed", **logged, attempt=attempt, reason="deadline passed")
+                return False
+            attempt += 1
+            headers = self._headers(party, correlation_id)
+            try:
+                status, answer = await self._attempt(
+                    url, content, headers, min(settings.request_timeout, left)
+                )
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                # Retrying cannot fix the URL itself.
+                log.warning("callback_failed", **logged, attempt=attempt, reason=type(exc).__name__)
+                return False
+            except httpx.HTTPError as exc:
+                status, reason = 0, type(exc).__name__
+            else:
+                if 200 <= status < 300:
+                    self._log_delivered(logged, attempt, status, answer)
+                    return True
+                if status < 500:
+                    log.warning("callback_failed", **logged, attempt=attempt, status=status, reason="refused")
+                    return False
+                reason = "server error"
+            pause = min(backoff, settings.backoff_max) * (1 + random.uniform(0, JITTER))
+            if time.time() + pause >= deadline:
+                log.warning("callback_failed", **logged, attempt=attempt, status=status, reason=reason)
+                return False
+            log.info("callback_retry", **logged, attempt=attempt, status=status, reason=reason, pause=pause)
+            await asyncio.sleep(pause)
+            backoff = min(backoff * 2, settings.backoff_max)
+
+    @staticmethod
+    def _log_delivered(logged: dict[str, Any], attempt: int, status: int, answer: bytes) -> None:
+        """Delivered; an OCPI error status in the sender's envelope is noted, not retried."""
+        ocpi_status: int | None = None
+        try:
+            parsed = json.loads(answer)
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+        if isinstance(parsed, dict) and isinstance(parsed.get("status_code"), int):
+            ocpi_status = parsed["status_code"]
+        if ocpi_status is not None and not 1000 <= ocpi_status < 2000:
+            log.warning(
+                "callback_delivered", **logged, attempt=attempt, status=status, ocpi_status=ocpi_status
+            )
+        else:
+            log.info("callback_delivered", **logged, attempt=attempt, status=status, ocpi_status=ocpi_status)

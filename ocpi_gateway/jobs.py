@@ -1,0 +1,199 @@
+"""The asynchronous half: run one stored job against its station and report the result.
+
+This is the only module that joins translation, stations and delivery. Each job ends in
+exactly one terminal OCPI result: the station's answer, or REJECTED when the session
+ended, the station is gone, rejects, errors or stays silent. The result goes to the job's
+``response_url`` (jobs the gateway made itself, like re-applying a profile after a
+reconnect, have none).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.config import Settings
+from ocpi_gateway.delivery.client import ResultDelivery
+from ocpi_gateway.domain import Job, JobKind, Session
+from ocpi_gateway.errors import StationError, StationTimeout, TranslationError
+from ocpi_gateway.ocpi.models import (
+    ActiveChargingProfileResult,
+    AnyResult,
+    ChargingProfileResult,
+    ChargingProfileResultType,
+    ClearProfileResult,
+)
+from ocpi_gateway.parties import PartyDirectory
+from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.driver import StationDirectory, StationLink
+from ocpi_gateway.steering import DELIVERY_RESERVE, profile_target
+from ocpi_gateway.timeutil import utcnow
+from ocpi_gateway.translate.profiles import (
+    effective_stack_level,
+    to_clear_charging_profile,
+    to_get_composite_schedule,
+    to_set_charging_profile,
+)
+from ocpi_gateway.translate.results import clear_result, composite_result, set_result
+
+log = structlog.get_logger(__name__)
+
+REJECTED = ChargingProfileResultType.REJECTED
+
+# How long a job waits for its station to come back before giving up (bounded by the deadline).
+RECONNECT_GRACE = 5.0
+
+
+def _rejected(kind: JobKind) -> AnyResult:
+    if kind is JobKind.GET:
+        return ActiveChargingProfileResult(result=REJECTED)
+    if kind is JobKind.CLEAR:
+        return ClearProfileResult(result=REJECTED)
+    return ChargingProfileResult(result=REJECTED)
+
+
+class JobRunner:
+    """Executes jobs; the worker calls :meth:`run` once per job, one job per station at a time."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        sessions: SessionRegistry,
+        stations: StationDirectory,
+        parties: PartyDirectory,
+        delivery: ResultDelivery,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._backend = backend
+        self._sessions = sessions
+        self._stations = stations
+        self._parties = parties
+        self._delivery = delivery
+        self._clock = clock
+
+    async def run(self, job: Job) -> None:
+        """Execute, deliver, acknowledge: the job's whole life after it was stored."""
+        structlog.contextvars.bind_contextvars(
+            job_id=job.job_id,
+            session_id=job.session_id,
+            station_id=job.station_id,
+            party=job.party,
+            request_id=job.request_id,
+            correlation_id=job.correlation_id,
+        )
+        try:
+            result = await self.execute(job)
+            log.info("job_executed", kind=job.kind.value, result=result.result.value)
+            await self.deliver(job, result)
+        finally:
+            await self._backend.jobs.ack(job)
+            structlog.contextvars.unbind_contextvars(
+                "job_id", "session_id", "station_id", "party", "request_id", "correlation_id"
+            )
+
+    async def deliver(self, job: Job, result: AnyResult) -> bool:
+        """POST the result to the job's response_url; False when it could not be delivered."""
+        if job.response_url is None or job.party is None:
+            return True
+        party = self._parties.get(job.party)
+        if party is None or party.their_token is None:
+            log.warning("job_result_undeliverable", reason="party unknown or not registered")
+            return False
+        return await self._delivery.post_result(
+            party,
+            job.response_url,
+            result.to_json_dict(),
+            correlation_id=job.correlation_id,
+            deadline=job.deadline,
+            request_id=job.request_id,
+        )
+
+    async def execute(self, job: Job) -> AnyResult:
+        """Call the station for the job; never raises for station trouble, answers REJECTED."""
+        session = await self._sessions.get(job.session_id)
+        if session is None or not session.active:
+            log.info("job_session_gone")
+            return _rejected(job.kind)
+        link = self._stations.get(job.station_id)
+        if link is None:
+            link = await self._stations.wait_for(job.station_id, min(RECONNECT_GRACE, self._budget(job)))
+        if link is None:
+            log.info("job_station_offline")
+            return _rejected(job.kind)
+        try:
+            if job.kind is JobKind.GET:
+                return await self._get(job, session, link)
+            if job.kind is JobKind.CLEAR:
+                return await self._clear(job, session, link)
+            return await self._set(job, session, link)
+        except TranslationError as exc:
+            log.info("job_untranslatable", reason=exc.reason)
+        except StationError as exc:
+            log.info("job_station_failed", error=type(exc).__name__, detail=str(exc))
+        return _rejected(job.kind)
+
+    def _budget(self, job: Job) -> float:
+        """Seconds the station call may take: call timeout, minus what delivery needs."""
+        remaining = job.deadline - self._clock()
+        reserve = min(DELIVERY_RESERVE, remaining / 4)
+        return max(0.0, min(self._settings.ocpp.call_timeout, remaining - reserve))
+
+    async def _call(self, job: Job, link: StationLink, payload: Any) -> Any:
+        budget = self._budget(job)
+        if budget <= 0:
+            raise StationTimeout("no time left before the announced timeout")
+        action = type(payload).__name__
+        log.info("station_call", action=action, budget=round(budget, 2))
+        response = await link.call(payload, timeout=budget)
+        log.info("station_answer", action=action, status=str(getattr(response, "status", "")))
+        return response
+
+    async def _set(self, job: Job, session: Session, link: StationLink) -> AnyResult:
+        profile = job.profile if job.kind is JobKind.SET else session.applied_profile
+        if profile is None:
+            return _rejected(job.kind)
+        if session.charging_profile_id is None:
+            session.charging_profile_id = await self._backend.next_profile_id(session.station_id)
+            await self._sessions.save(session)
+        target = profile_target(session, link, self._settings, session.charging_profile_id)
+        payload = to_set_charging_profile(link.protocol, profile, target)
+        result = set_result(link.protocol, await self._call(job, link, payload))
+        if result is ChargingProfileResultType.ACCEPTED and job.kind is JobKind.SET:
+            fresh = await self._sessions.get(session.session_id) or session
+            fresh.charging_profile_id = session.charging_profile_id
+            fresh.applied_profile = profile
+            fresh.applied_by = job.party
+            await self._sessions.save(fresh)
+        return ChargingProfileResult(result=result)
+
+    async def _get(self, job: Job, session: Session, link: StationLink) -> AnyResult:
+        requested_at = utcnow()
+        payload = to_get_composite_schedule(
+            link.protocol, connector_id=session.evse_id, duration=job.duration or 900
+        )
+        response = await self._call(job, link, payload)
+        return composite_result(link.protocol, response, requested_at)
+
+    async def _clear(self, job: Job, session: Session, link: StationLink) -> AnyResult:
+        if session.charging_profile_id is None:
+            log.info("job_clear_nothing_set")
+            return ClearProfileResult(result=ChargingProfileResultType.UNKNOWN)
+        payload = to_clear_charging_profile(
+            link.protocol,
+            profile_id=session.charging_profile_id,
+            connector_id=session.evse_id,
+            stack_level=effective_stack_level(self._settings.ocpp.stack_level, link.capabilities),
+        )
+        result = clear_result(link.protocol, await self._call(job, link, payload))
+        if result is not REJECTED:
+            fresh = await self._sessions.get(session.session_id) or session
+            fresh.applied_profile = None
+            fresh.applied_by = None
+            await self._sessions.save(fresh)
+        return ClearProfileResult(result=result)

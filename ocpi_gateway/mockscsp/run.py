@@ -1,0 +1,24 @@
+"""``ocpi-gateway mock-scsp``: run the mock SCSP in the foreground until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ocpi_gateway.mockscsp.server import MockScsp
+
+
+async def run_mock_scsp(port: int, host: str = "127.0.0.1", stop: asyncio.Event | None = None) -> None:
+    """Serve on ``host:port`` and print each message received until ``stop`` is set.
+
+    ``stop`` ``None`` runs until the task is cancelled.
+    """
+    scsp = MockScsp(host=host, port=port)
+    await scsp.start()
+    print(f"mock SCSP on {scsp.base_url}", flush=True)
+    print(f"  versions: {scsp.base_url}/ocpi/versions (the gateway calls us with token {scsp.token!r})")
+    print(f"  results:  {scsp.base_url}/results/<tag>; recorded list: {scsp.base_url}/_received", flush=True)
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await scsp.stop()
+        print("mock SCSP stopped", flush=True)

@@ -1,0 +1,44 @@
+"""OCPI versions and version details: how a partner discovers our endpoints with any token.
+
+Both accept a credentials token A, because a partner reads them before the handshake.
+They carry no routing headers (OCPI: not a functional module).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ocpi_gateway.appkeys import SETTINGS
+from ocpi_gateway.config import Settings
+from ocpi_gateway.ocpi.envelope import json_response
+from ocpi_gateway.ocpi.middlewares import require_party
+
+VERSION = "2.2.1"
+VERSIONS_PATH = "/ocpi/versions"
+DETAILS_PATH = f"/ocpi/{VERSION}"
+CREDENTIALS_PATH = f"{DETAILS_PATH}/credentials"
+CHARGINGPROFILES_PATH = f"{DETAILS_PATH}/chargingprofiles"
+
+
+def versions_url(settings: Settings) -> str:
+    """Our public versions URL, the ``url`` of our credentials object."""
+    return settings.http.base_url + VERSIONS_PATH
+
+
+async def get_versions(request: web.Request) -> web.Response:
+    """``GET /ocpi/versions``: the single version we speak and where its details live."""
+    require_party(request, registered=False)
+    base = request.app[SETTINGS].http.base_url
+    return json_response([{"version": VERSION, "url": base + DETAILS_PATH}])
+
+
+async def get_version_details(request: web.Request) -> web.Response:
+    """``GET /ocpi/2.2.1``: the modules we implement, with the interface role of each."""
+    require_party(request, registered=False)
+    base = request.app[SETTINGS].http.base_url
+    endpoints = [
+        # OCPI 2.2.1-d2: the role of credentials is meaningless; publish SENDER.
+        {"identifier": "credentials", "role": "SENDER", "url": base + CREDENTIALS_PATH},
+        {"identifier": "chargingprofiles", "role": "RECEIVER", "url": base + CHARGINGPROFILES_PATH},
+    ]
+    return json_response({"version": VERSION, "endpoints": endpoints})

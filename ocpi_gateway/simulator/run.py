@@ -1,0 +1,100 @@
+"""``ocpi-gateway simulate``: many simulated stations in one process until told to stop.
+
+All stations share one ``aiohttp.ClientSession`` whose connector has no connection cap
+(aiohttp's default of 100 would hold station 101 back forever, since every websocket keeps
+its connection). Connecting is spread through a semaphore so thousands of stations do not
+hit the CSMS in the same millisecond; a station whose link drops reconnects with back-off.
+Each notable event becomes one printed line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import aiohttp
+from ocpp.exceptions import OCPPError
+
+from ocpi_gateway.simulator.station import SimulatedStation
+from ocpi_gateway.timeutil import utcnow
+
+CONNECT_CONCURRENCY = 50
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
+
+
+def _print(line: str) -> None:
+    print(f"{utcnow():%H:%M:%S} {line}", flush=True)
+
+
+async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+
+
+async def _keep_running(
+    station: SimulatedStation, gate: asyncio.Semaphore, start_transactions: bool, stop: asyncio.Event
+) -> None:
+    """Connect, optionally start a transaction, and reconnect whenever the link drops."""
+    delay = RETRY_FIRST
+    while not stop.is_set():
+        try:
+            async with gate:
+                await station.connect()
+            delay = RETRY_FIRST
+            if start_transactions and not station.transactions:
+                await station.start_transaction()
+            await station.wait_disconnected(timeout=None)
+        except (aiohttp.ClientError, ConnectionError, OSError, TimeoutError, OCPPError) as exc:
+            _print(f"{station.station_id} connection failed: {type(exc).__name__} {exc}")
+        if stop.is_set():
+            break
+        await _sleep_unless(stop, delay)
+        delay = min(delay * 2, RETRY_MAX)
+
+
+async def run_simulation(
+    url: str,
+    stations: int,
+    protocol: str,
+    start_transactions: bool,
+    password: str | None,
+    prefix: str = "SIM",
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run ``stations`` charge points named ``{prefix}-0001``... against ``url`` until ``stop``.
+
+    Args:
+        url: the CSMS websocket base, e.g. ``ws://127.0.0.1:8080/ocpp``.
+        stations: how many stations to run.
+        protocol: ``ocpp1.6`` or ``ocpp2.0.1``.
+        start_transactions: start one transaction on connector 1 of each station once booted.
+        password: HTTP Basic password (user = station id) for security profile 1/2.
+        prefix: station id prefix.
+        stop: set it to close every station and return; ``None`` runs until cancelled.
+    """
+    stop = stop or asyncio.Event()
+    _print(f"simulating {stations} {protocol} stations against {url}")
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        fleet = [
+            SimulatedStation(
+                f"{prefix}-{n:04d}",
+                url,
+                protocol=protocol,
+                password=password,
+                session=session,
+                on_event=_print,
+            )
+            for n in range(1, stations + 1)
+        ]
+        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+        runners = [asyncio.create_task(_keep_running(s, gate, start_transactions, stop)) for s in fleet]
+        try:
+            await stop.wait()
+        finally:
+            for runner in runners:
+                runner.cancel()
+            await asyncio.gather(*runners, return_exceptions=True)
+            await asyncio.gather(*(s.close() for s in fleet), return_exceptions=True)
+    _print(f"simulation stopped: {stations} stations closed")

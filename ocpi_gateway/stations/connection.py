@@ -1,0 +1,59 @@
+"""Adapter from an aiohttp websocket to the ``recv()``/``send()`` object ``ocpp`` expects.
+
+``ocpp.ChargePoint.start()`` loops on ``await connection.recv()`` forever, so ``recv()``
+must *raise* once the socket is closing or closed, otherwise the loop spins on empty
+messages. OCPP-J frames are text only: a binary frame is a protocol violation, so the
+socket is closed with 1003 (unsupported data) rather than silently ignored. Works for
+both ends: the gateway's ``web.WebSocketResponse`` and a client's
+``ClientWebSocketResponse`` (the station simulator and the tests).
+"""
+
+from __future__ import annotations
+
+from aiohttp import ClientWebSocketResponse, WSCloseCode, WSMsgType, web
+
+from ocpi_gateway.errors import StationDisconnected
+
+WebSocket = web.WebSocketResponse | ClientWebSocketResponse
+
+
+class WebSocketConnection:
+    """What ``ocpp.ChargePoint`` needs from a connection, over an aiohttp websocket."""
+
+    def __init__(self, ws: WebSocket) -> None:
+        self._ws = ws
+
+    @property
+    def closed(self) -> bool:
+        return self._ws.closed
+
+    async def recv(self) -> str:
+        """The next TEXT frame.
+
+        Raises:
+            StationDisconnected: the socket closed, errored, or sent a binary frame.
+        """
+        msg = await self._ws.receive()
+        if msg.type is WSMsgType.TEXT:
+            return str(msg.data)
+        if msg.type is WSMsgType.BINARY:
+            await self._ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"OCPP-J uses text frames")
+            raise StationDisconnected("binary frame received")
+        raise StationDisconnected(f"websocket {msg.type.name.lower()}")
+
+    async def send(self, data: str) -> None:
+        """Send one TEXT frame.
+
+        Raises:
+            StationDisconnected: the socket is already closing or gone.
+        """
+        if self._ws.closed:
+            raise StationDisconnected("websocket closed")
+        try:
+            await self._ws.send_str(data)
+        except ConnectionError as exc:
+            raise StationDisconnected("websocket closed while sending") from exc
+
+    async def close(self, code: int = WSCloseCode.OK, reason: str = "") -> None:
+        """Close the socket with a code and a short reason (max 123 bytes on the wire)."""
+        await self._ws.close(code=code, message=reason.encode()[:123])

@@ -1,0 +1,204 @@
+"""Direct mode: the gateway is the stations' OCPP-J endpoint, ``GET /ocpp/{station_id}``.
+
+:class:`DirectStations` accepts the websockets, picks the OCPP version from the
+subprotocol, runs one ChargePoint per station and is the
+:class:`~ocpi_gateway.stations.driver.StationDirectory` the job worker asks for links.
+Whatever one station sends or does stays inside its own handler: nothing escapes to
+aiohttp and nothing touches another station.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import structlog
+from aiohttp import WSCloseCode, hdrs, web
+
+from ocpi_gateway.config import Settings
+from ocpi_gateway.domain import OcppVersion, StationInfo
+from ocpi_gateway.errors import StationError
+from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.auth import station_authenticated
+from ocpi_gateway.stations.central import GatewayChargePoint
+from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.stations.driver import StationLink
+from ocpi_gateway.stations.link import DirectLink
+from ocpi_gateway.stations.probe import read_capabilities
+from ocpi_gateway.stations.v16 import StationV16
+from ocpi_gateway.stations.v201 import StationV201
+
+log = structlog.get_logger(__name__)
+
+# Best first: a station offering both speaks 2.0.1.
+SUBPROTOCOLS: tuple[OcppVersion, ...] = (OcppVersion.V201, OcppVersion.V16)
+WS_HEARTBEAT_SECONDS = 60.0
+MAX_STATION_ID_LENGTH = 48
+
+_CHARGE_POINTS: dict[OcppVersion, type[GatewayChargePoint]] = {
+    OcppVersion.V16: StationV16,
+    OcppVersion.V201: StationV201,
+}
+
+OnConnected = Callable[[StationLink], Awaitable[None]]
+
+
+def choose_subprotocol(offered: str | None) -> OcppVersion | None:
+    """The best OCPP version among the client's ``Sec-WebSocket-Protocol`` offers, if any."""
+    names = {part.strip().lower() for part in (offered or "").split(",")}
+    return next((version for version in SUBPROTOCOLS if version.value in names), None)
+
+
+class DirectStations:
+    """The websocket endpoint and the directory of stations connected to this node."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: SessionRegistry,
+        *,
+        node_id: str,
+        on_connected: OnConnected | None = None,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._node_id = node_id
+        self._on_connected = on_connected
+        self._known = {station.station_id for station in settings.ocpp.stations}
+        self._links: dict[str, DirectLink] = {}
+        self._waiters: dict[str, set[asyncio.Future[None]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    def get(self, station_id: str) -> StationLink | None:
+        """The station's link if it is connected to this node now."""
+        return self._links.get(station_id)
+
+    async def wait_for(self, station_id: str, timeout: float) -> StationLink | None:  # protocol
+        """Wait up to ``timeout`` seconds for the station to connect; its link or None."""
+        if (link := self._links.get(station_id)) is not None:
+            return link
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(station_id, set()).add(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter
+        except TimeoutError:
+            return None
+        finally:
+            waiters = self._waiters.get(station_id, set())
+            waiters.discard(waiter)
+            if not waiters:
+                self._waiters.pop(station_id, None)
+        return self._links.get(station_id)
+
+    def stations(self) -> list[StationInfo]:
+        """Connected stations, for ``GET /admin/stations``."""
+        return [link.info() for link in self._links.values()]
+
+    async def close(self) -> None:
+        """Shutdown: close every socket with 1001 (going away) and stop background work."""
+        self._closing = True
+        links = list(self._links.values())
+        await asyncio.gather(
+            *(link.close(WSCloseCode.GOING_AWAY, "server shutting down") for link in links),
+            return_exceptions=True,
+        )
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """``GET /ocpp/{station_id}``: upgrade, serve the station until it goes, clean up.
+
+        Refused before the upgrade: an unknown id (404) and, under security profile 1/2,
+        missing or wrong HTTP Basic credentials (401).
+        """
+        station_id = request.match_info["station_id"]
+        if not self._admits(station_id):
+            log.warning("station_refused", station_id=station_id, reason="unknown station id")
+            raise web.HTTPNotFound(text="unknown charging station")
+        if not station_authenticated(self._settings, station_id, request.headers.get(hdrs.AUTHORIZATION)):
+            log.warning("station_refused", station_id=station_id, reason="authentication failed")
+            raise web.HTTPUnauthorized(headers={hdrs.WWW_AUTHENTICATE: 'Basic realm="ocpp"'})
+        protocol = choose_subprotocol(request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL))
+        ws = web.WebSocketResponse(
+            protocols=(protocol.value,) if protocol else (),
+            heartbeat=WS_HEARTBEAT_SECONDS,
+            max_msg_size=self._settings.ocpp.max_frame_bytes,
+        )
+        await ws.prepare(request)
+        if protocol is None or self._closing:
+            # OCPP-J: without a shared subprotocol, complete the handshake, then close.
+            reason = "no supported OCPP subprotocol" if protocol is None else "server shutting down"
+            log.warning("station_refused", station_id=station_id, reason=reason)
+            code = WSCloseCode.PROTOCOL_ERROR if protocol is None else WSCloseCode.GOING_AWAY
+            await ws.close(code=code, message=reason.encode())
+            return ws
+        try:
+            await self._serve(station_id, protocol, WebSocketConnection(ws))
+        except Exception:
+            log.exception("station_connection_failed", station_id=station_id, protocol=protocol.value)
+        return ws
+
+    def _admits(self, station_id: str) -> bool:
+        if not station_id or len(station_id) > MAX_STATION_ID_LENGTH:
+            return False
+        return self._settings.ocpp.unknown_stations_allowed or station_id in self._known
+
+    async def _serve(self, station_id: str, protocol: OcppVersion, connection: WebSocketConnection) -> None:
+        charge_point = _CHARGE_POINTS[protocol](
+            station_id, connection, sessions=self._sessions, settings=self._settings
+        )
+        link = DirectLink(charge_point, connection, protocol, node_id=self._node_id)
+        previous = self._links.get(station_id)
+        self._links[station_id] = link
+        log.info("station_connected", station_id=station_id, protocol=protocol.value, node=self._node_id)
+        if previous is not None:
+            log.info("station_replaced", station_id=station_id, protocol=previous.protocol.value)
+            previous.mark_closed()
+            self._spawn(previous.close(WSCloseCode.OK, "replaced by a newer connection"))
+        for waiter in self._waiters.get(station_id, set()):
+            if not waiter.done():
+                waiter.set_result(None)
+        self._spawn(self._after_connect(link))
+        try:
+            await link.run()
+        finally:
+            if self._links.get(station_id) is link:
+                del self._links[station_id]
+            log.info("station_disconnected", station_id=station_id, protocol=protocol.value)
+
+    async def _after_connect(self, link: DirectLink) -> None:
+        """Read capabilities (bounded by call_timeout), then tell the lead's hook."""
+        try:
+            link.capabilities = await read_capabilities(link, self._settings.ocpp.call_timeout)
+        except StationError as exc:
+            log.warning("station_capabilities_unread", station_id=link.station_id, error=type(exc).__name__)
+        log.info(
+            "station_capabilities",
+            station_id=link.station_id,
+            reported=link.capabilities.reported,
+            units=sorted(link.capabilities.allowed_units),
+            smart_charging=link.capabilities.smart_charging,
+        )
+        if self._on_connected is None or link.closed:
+            return
+        try:
+            await self._on_connected(link)
+        except Exception:
+            log.exception("station_on_connected_failed", station_id=link.station_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run background work that the shutdown can cancel and whose errors are logged."""
+        task = asyncio.create_task(self._guarded(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("station_background_failed")

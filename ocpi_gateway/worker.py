@@ -1,0 +1,102 @@
+"""The job loop: take stored jobs from the backend and run them, one at a time per station.
+
+Each station gets a *lane* (a small queue and a task) so a slow station never holds up
+another, while calls to the same station keep their order (OCPP-J allows one open CALL per
+connection, and a PUT followed by a DELETE must reach the station in that order). Idle
+lanes end themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from ocpi_gateway.backend.base import JobQueue
+from ocpi_gateway.domain import Job
+
+log = structlog.get_logger(__name__)
+
+LANE_IDLE_SECONDS = 30.0
+
+JobHandler = Callable[[Job], Awaitable[None]]
+
+
+class Worker:
+    """Pulls jobs from a :class:`JobQueue` and hands them to ``handler`` in per-station lanes."""
+
+    def __init__(self, queue: JobQueue, handler: JobHandler) -> None:
+        self._queue = queue
+        self._handler = handler
+        self._lanes: dict[str, asyncio.Queue[Job]] = {}
+        self._lane_tasks: dict[str, asyncio.Task[None]] = {}
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._accepting = True
+
+    @property
+    def in_flight(self) -> int:
+        """Jobs taken from the queue and not finished yet (queued in lanes or running)."""
+        return self._busy
+
+    async def run(self) -> None:
+        """Forever: take the next job and route it to its station's lane."""
+        while self._accepting:
+            job = await self._queue.get()
+            self.dispatch(job)
+
+    def dispatch(self, job: Job) -> None:
+        """Put a job on its station's lane, starting the lane if needed."""
+        self._busy += 1
+        self._idle.clear()
+        lane = self._lanes.get(job.station_id)
+        if lane is None:
+            lane = asyncio.Queue()
+            self._lanes[job.station_id] = lane
+            self._lane_tasks[job.station_id] = asyncio.create_task(
+                self._run_lane(job.station_id, lane), name=f"lane:{job.station_id}"
+            )
+        lane.put_nowait(job)
+
+    async def _run_lane(self, station_id: str, lane: asyncio.Queue[Job]) -> None:
+        try:
+            while True:
+                try:
+                    job = await asyncio.wait_for(lane.get(), LANE_IDLE_SECONDS)
+                except TimeoutError:
+                    if lane.empty():
+                        return
+                    continue
+                try:
+                    await self._handler(job)
+                except Exception:
+                    log.exception("job_crashed", job_id=job.job_id, station_id=station_id)
+                finally:
+                    self._busy -= 1
+                    if self._busy == 0:
+                        self._idle.set()
+        finally:
+            self._lanes.pop(station_id, None)
+            self._lane_tasks.pop(station_id, None)
+
+    async def drain(self, timeout: float) -> int:
+        """Stop taking new jobs and wait up to ``timeout`` s for lanes to finish; returns leftovers."""
+        self._accepting = False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        left = self._busy
+        if left:
+            log.warning("worker_drain_incomplete", jobs_left=left)
+        return left
+
+    async def close(self) -> None:
+        """Cancel every lane (after :meth:`drain`)."""
+        tasks = list(self._lane_tasks.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -1,0 +1,135 @@
+"""Shared fixtures: a real gateway on a real socket, a real mock SCSP, simulated stations.
+
+Each factory fixture cleans up what it made, so tests stay independent.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import structlog
+from aiohttp import web
+
+from ocpi_gateway.app import create_app
+from ocpi_gateway.config import Settings, settings_from_mapping
+from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.simulator import SimulatedStation
+
+SCSP_TOKEN = "scsp-token-c"
+GATEWAY_TOKEN = "gateway-token-b"
+ADMIN_TOKEN = "admin-token"
+TOKEN_A_ONLY = "token-a-only"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def make_settings(port: int, scsp_base: str = "http://127.0.0.1:1", **sections: dict[str, Any]) -> Settings:
+    """Test settings: short timeouts, one registered SCSP and one token-A-only party."""
+    base: dict[str, Any] = {
+        "http": {"host": "127.0.0.1", "port": port},
+        "ocpi": {
+            "result_timeout": 8,
+            "parties": [
+                {
+                    "country_code": "NL",
+                    "party_id": "SCS",
+                    "token": SCSP_TOKEN,
+                    "their_token": GATEWAY_TOKEN,
+                    "versions_url": f"{scsp_base}/ocpi/versions",
+                    "response_url_hosts": ["127.0.0.1"],
+                },
+                {"country_code": "DE", "party_id": "NEW", "token": TOKEN_A_ONLY},
+            ],
+        },
+        "admin": {"token": ADMIN_TOKEN},
+        "ocpp": {"call_timeout": 2, "heartbeat_interval": 60},
+        "delivery": {"backoff_initial": 0.05, "backoff_max": 0.2, "request_timeout": 2},
+        "log": {"level": "warning"},
+    }
+    return settings_from_mapping(_merge(base, sections))
+
+
+@dataclass
+class Gateway:
+    """A running gateway: its app and its URLs."""
+
+    app: web.Application
+    base_url: str
+    ws_url: str
+    settings: Settings
+
+
+GatewayFactory = Callable[..., Awaitable[Gateway]]
+
+
+@pytest.fixture(autouse=True)
+def _reset_log_context() -> None:
+    structlog.contextvars.clear_contextvars()
+
+
+@pytest.fixture
+async def mock_scsp() -> AsyncIterator[MockScsp]:
+    scsp = MockScsp(token=GATEWAY_TOKEN, our_token=SCSP_TOKEN, quiet=True)
+    await scsp.start()
+    yield scsp
+    await scsp.stop()
+
+
+@pytest.fixture
+async def gateway_factory(mock_scsp: MockScsp) -> AsyncIterator[GatewayFactory]:
+    runners: list[web.AppRunner] = []
+
+    async def make(**sections: dict[str, Any]) -> Gateway:
+        port = free_port()
+        settings = make_settings(port, mock_scsp.base_url, **sections)
+        app = create_app(settings, node_id="test-node")
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runners.append(runner)
+        return Gateway(app, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ocpp", settings)
+
+    yield make
+    for runner in reversed(runners):
+        await runner.cleanup()
+
+
+@pytest.fixture
+async def gateway(gateway_factory: GatewayFactory) -> Gateway:
+    return await gateway_factory()
+
+
+StationFactory = Callable[..., Awaitable[SimulatedStation]]
+
+
+@pytest.fixture
+async def station_factory() -> AsyncIterator[StationFactory]:
+    made: list[SimulatedStation] = []
+
+    async def make(gw: Gateway, station_id: str = "CS-1", **kwargs: Any) -> SimulatedStation:
+        station = SimulatedStation(station_id, gw.ws_url, **kwargs)
+        made.append(station)
+        await station.connect()
+        return station
+
+    yield make
+    for station in made:
+        await station.close()

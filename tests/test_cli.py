@@ -1,0 +1,148 @@
+"""The command line as a user runs it: real processes, real ports, real signals."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OCPI_GATEWAY__")}
+    env.update(overrides)
+    return env
+
+
+async def _spawn(*args: str, **env: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ocpi_gateway",
+        *args,
+        cwd=ROOT,
+        env=_env(**env),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _wait_http(url: str, timeout: float = 15.0) -> httpx.Response:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                return await client.get(url)
+            except httpx.TransportError:
+                if loop.time() > end:
+                    raise
+                await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
+    port = free_port()
+    proc = await _spawn("serve", "--config", "config/gateway.toml", OCPI_GATEWAY__HTTP__PORT=str(port))
+    await _wait_http(f"http://127.0.0.1:{port}/health")
+    yield proc, port
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
+class TestServe:
+    async def test_serves_with_the_shipped_config_and_stops_cleanly_on_sigterm(
+        self, served: tuple[asyncio.subprocess.Process, int]
+    ) -> None:
+        """`serve` answers /health, /ready and OCPI versions, and exits 0 on SIGTERM."""
+        proc, port = served
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(f"http://127.0.0.1:{port}/health")).status_code == 200
+            assert (await client.get(f"http://127.0.0.1:{port}/ready")).json() == {"ready": True}
+            versions = await client.get(
+                f"http://127.0.0.1:{port}/ocpi/versions", headers={"Authorization": "Token dev-scsp-token-c"}
+            )
+            assert versions.json()["data"][0]["version"] == "2.2.1"
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+
+    async def test_simulated_stations_connect_and_stop_on_sigint(
+        self, served: tuple[asyncio.subprocess.Process, int]
+    ) -> None:
+        """`simulate` connects N stations that start transactions; the admin API lists both."""
+        _proc, port = served
+        sim = await _spawn(
+            "simulate", "--url", f"ws://127.0.0.1:{port}/ocpp", "--stations", "2", "--start-transactions"
+        )
+        headers = {"Authorization": "Token dev-admin-token"}
+        try:
+            async with httpx.AsyncClient() as client:
+                for _ in range(100):
+                    sessions = (
+                        await client.get(f"http://127.0.0.1:{port}/admin/sessions", headers=headers)
+                    ).json()
+                    if len(sessions) == 2:
+                        break
+                    await asyncio.sleep(0.1)
+                stations = (
+                    await client.get(f"http://127.0.0.1:{port}/admin/stations", headers=headers)
+                ).json()
+            assert sorted(s["station_id"] for s in stations) == ["SIM-0001", "SIM-0002"]
+            assert {s["status"] for s in sessions} == {"ACTIVE"}
+        finally:
+            sim.send_signal(signal.SIGINT)
+            assert await asyncio.wait_for(sim.wait(), 15) == 0
+
+
+class TestConfigErrors:
+    async def test_invalid_key_stops_start_up_with_one_line_naming_it(self) -> None:
+        """A bad value stops `serve` with exit 2 and one stderr line naming the key."""
+        proc = await _spawn("serve", "--config", "config/gateway.toml", OCPI_GATEWAY__HTTP__PORT="not-a-port")
+        _out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 2
+        lines = err.decode().strip().splitlines()
+        assert len(lines) == 1
+        assert "http.port" in lines[0]
+
+
+class TestTranslate:
+    async def test_prints_the_ocpp_payload(self, tmp_path: Path) -> None:
+        """`translate` shows the converted OCPP 1.6 SetChargingProfile for an amps-only station."""
+        profile = {
+            "charging_rate_unit": "W",
+            "charging_profile_period": [{"start_period": 0, "limit": 11000.0}],
+        }
+        path = tmp_path / "profile.json"
+        path.write_text(json.dumps(profile))
+        proc = await _spawn("translate", str(path), "--units", "A", "--transaction-id", "42")
+        out, _err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 0
+        result = json.loads(out)
+        assert result["action"] == "SetChargingProfile"
+        schedule = result["payload"]["csChargingProfiles"]["chargingSchedule"]
+        assert schedule["chargingRateUnit"] == "A"
+        assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 15.9, "numberPhases": 3}]
+        assert result["payload"]["csChargingProfiles"]["transactionId"] == 42
+
+
+class TestDemo:
+    @pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
+    async def test_demo_walks_put_get_delete(self, protocol: str) -> None:
+        """`demo` runs PUT -> GET -> DELETE end to end and exits 0."""
+        proc = await _spawn("demo", "--protocol", protocol)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert proc.returncode == 0, err.decode()[-2000:]
+        text = out.decode()
+        for step in ("SetChargingProfile", "GetCompositeSchedule", "ClearChargingProfile", "Done"):
+            assert step in text
