@@ -116,6 +116,9 @@ class DirectStations:
         missing or wrong HTTP Basic credentials (401).
         """
         station_id = request.match_info["station_id"]
+        # The upgrade request's ids mean nothing for the station's own traffic that follows.
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(station_id=station_id)
         if not self._admits(station_id):
             log.warning("station_refused", station_id=station_id, reason="unknown station id")
             raise web.HTTPNotFound(text="unknown charging station")
