@@ -24,7 +24,8 @@ SCSP_TOKEN = "demo-scsp-token"  # noqa: S105  # loopback-only demo credentials
 GATEWAY_TOKEN = "demo-gateway-token"  # noqa: S105
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on loopback right now (the demo and the tests start servers on it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -66,7 +67,7 @@ def demo_settings(port: int, scsp_base: str) -> Settings:
 
 async def run_demo(protocol: str = "ocpp1.6", stop: asyncio.Event | None = None) -> None:
     """Run the walk-through once; ``stop`` (SIGINT) cuts it short cleanly."""
-    port = _free_port()
+    port = free_port()
     scsp = MockScsp(token=GATEWAY_TOKEN, our_token=SCSP_TOKEN, quiet=True)
     await scsp.start()
     runner = web.AppRunner(create_app(demo_settings(port, scsp.base_url)), access_log=None)

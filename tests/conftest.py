@@ -5,7 +5,6 @@ Each factory fixture cleans up what it made, so tests stay independent.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from ocpi_gateway.app import create_app
 from ocpi_gateway.config import Settings, settings_from_mapping
+from ocpi_gateway.demo import free_port
 from ocpi_gateway.mockscsp import MockScsp
 from ocpi_gateway.simulator import SimulatedStation
 
@@ -23,12 +23,6 @@ SCSP_TOKEN = "scsp-token-c"
 GATEWAY_TOKEN = "gateway-token-b"
 ADMIN_TOKEN = "admin-token"
 TOKEN_A_ONLY = "token-a-only"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
