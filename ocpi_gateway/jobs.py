@@ -19,7 +19,7 @@ from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Job, JobKind, Session
-from ocpi_gateway.errors import StationError, StationTimeout, TranslationError
+from ocpi_gateway.errors import StationDisconnected, StationError, StationTimeout, TranslationError
 from ocpi_gateway.ocpi.models import (
     ActiveChargingProfileResult,
     AnyResult,
@@ -46,6 +46,8 @@ REJECTED = ChargingProfileResultType.REJECTED
 
 # How long a job waits for its station to come back before giving up (bounded by the deadline).
 RECONNECT_GRACE = 5.0
+# A job whose station drops mid-call is tried again on its next connection, this often at most.
+MAX_ATTEMPTS = 2
 
 
 def _rejected(kind: JobKind) -> AnyResult:
@@ -120,23 +122,33 @@ class JobRunner:
         if session is None or not session.active:
             log.info("job_session_gone")
             return _rejected(job.kind)
-        link = self._stations.get(job.station_id)
-        if link is None:
-            link = await self._stations.wait_for(job.station_id, min(RECONNECT_GRACE, self._budget(job)))
-        if link is None:
-            log.info("job_station_offline")
-            return _rejected(job.kind)
-        try:
-            if job.kind is JobKind.GET:
-                return await self._get(job, session, link)
-            if job.kind is JobKind.CLEAR:
-                return await self._clear(job, session, link)
-            return await self._set(job, session, link)
-        except TranslationError as exc:
-            log.info("job_untranslatable", reason=exc.reason)
-        except StationError as exc:
-            log.info("job_station_failed", error=type(exc).__name__, detail=str(exc))
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            link = self._stations.get(job.station_id)
+            if link is None:
+                link = await self._stations.wait_for(job.station_id, min(RECONNECT_GRACE, self._budget(job)))
+            if link is None:
+                log.info("job_station_offline")
+                return _rejected(job.kind)
+            try:
+                return await self._dispatch(job, session, link)
+            except TranslationError as exc:
+                log.info("job_untranslatable", reason=exc.reason)
+                break
+            except StationDisconnected:
+                # The station dropped (or a newer connection replaced this one): the job
+                # follows the station to its next link while the deadline allows.
+                log.info("job_station_dropped", attempt=attempt)
+            except StationError as exc:
+                log.info("job_station_failed", error=type(exc).__name__, detail=str(exc))
+                break
         return _rejected(job.kind)
+
+    async def _dispatch(self, job: Job, session: Session, link: StationLink) -> AnyResult:
+        if job.kind is JobKind.GET:
+            return await self._get(job, session, link)
+        if job.kind is JobKind.CLEAR:
+            return await self._clear(job, session, link)
+        return await self._set(job, session, link)
 
     def _budget(self, job: Job) -> float:
         """Seconds the station call may take: call timeout, minus what delivery needs."""
