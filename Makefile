@@ -26,6 +26,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check ocpi_gateway tests
 	$(BIN)/ruff format --check ocpi_gateway tests
+	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP)
 	$(BIN)/ruff format ocpi_gateway tests

@@ -19,8 +19,10 @@ import structlog
 from aiohttp import web
 
 from ocpi_gateway.admin.routes import setup_admin_routes
+from ocpi_gateway.admin.status import setup_status_routes
 from ocpi_gateway.appkeys import (
     BACKEND,
+    HISTORY,
     HTTP_CLIENT,
     PARTIES,
     SESSIONS,
@@ -31,10 +33,15 @@ from ocpi_gateway.appkeys import (
 )
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.backend.memory import MemoryBackend
+from ocpi_gateway.backend.redis import RedisBackend
+from ocpi_gateway.callbacks import check_callback_url
 from ocpi_gateway.config import Settings
 from ocpi_gateway.delivery.client import ResultDelivery
+from ocpi_gateway.domain import StationInfo
 from ocpi_gateway.errors import ConfigError
+from ocpi_gateway.history import History
 from ocpi_gateway.jobs import JobRunner
+from ocpi_gateway.metrics import ocpi_requests
 from ocpi_gateway.ocpi.middlewares import middlewares
 from ocpi_gateway.ocpi.routes import setup_routes
 from ocpi_gateway.ops import setup_ops_routes
@@ -48,39 +55,55 @@ from ocpi_gateway.worker import Worker
 log = structlog.get_logger(__name__)
 
 
-def make_backend(settings: Settings) -> Backend:
+def make_backend(settings: Settings, node_id: str) -> Backend:
     """The embedded backend, unless ``redis.url`` asks for Redis."""
-    if settings.redis.url:
-        raise ConfigError(
-            "redis.url",
-            "the Redis backend is not available in this version; leave it empty for the embedded backend",
-        )
-    return MemoryBackend()
+    url = settings.redis.url
+    if not url:
+        return MemoryBackend(node_id)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("redis.url", "must start with redis://, rediss:// or unix:// (or be empty)")
+    return RedisBackend(settings.redis, node_id)
 
 
 def create_app(settings: Settings, *, node_id: str | None = None) -> web.Application:
     """Build the whole gateway: OCPI edge, OCPP endpoint, admin, ops, worker."""
     node = node_id or f"{socket.gethostname()}-{os.getpid()}"
-    backend = make_backend(settings)
-    parties = PartyDirectory.from_settings(settings.ocpi.parties)
-    sessions = SessionRegistry(backend)
+    backend = make_backend(settings, node)
+    parties = PartyDirectory.from_settings(settings.ocpi.parties, backend.parties)
+    sessions = SessionRegistry(backend, token_owners=settings.ocpi.token_owners)
     steering_ref: list[Steering] = []
 
     async def on_station_connected(link: StationLink) -> None:
         await steering_ref[0].reapply_after_reconnect(link)
 
-    stations = DirectStations(settings, sessions, node_id=node, on_connected=on_station_connected)
-    steering = Steering(settings, backend, sessions, stations)
+    async def on_station_presence(info: StationInfo, up: bool) -> None:
+        if up:
+            await backend.stations.up(info)
+        else:
+            await backend.stations.down(info.station_id, info.node)
+
+    stations = DirectStations(
+        settings,
+        sessions,
+        node_id=node,
+        on_connected=on_station_connected,
+        on_presence=on_station_presence,
+    )
+    steering = Steering(settings, backend, sessions)
     steering_ref.append(steering)
     client = httpx.AsyncClient(
         follow_redirects=False,
         timeout=settings.delivery.request_timeout,
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
     )
-    runner = JobRunner(settings, backend, sessions, stations, parties, ResultDelivery(client, settings))
+    delivery = ResultDelivery(client, settings, guard=check_callback_url)
+    history = History()
+    runner = JobRunner(settings, backend, sessions, stations, parties, delivery, history=history)
     worker = Worker(backend.jobs, runner.run)
 
-    app = web.Application(client_max_size=settings.http.max_body_bytes, middlewares=middlewares(settings))
+    app = web.Application(
+        client_max_size=settings.http.max_body_bytes, middlewares=[*middlewares(settings), ocpi_requests]
+    )
     app[SETTINGS] = settings
     app[BACKEND] = backend
     app[PARTIES] = parties
@@ -89,9 +112,11 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     app[STEERING] = steering
     app[HTTP_CLIENT] = client
     app[WORKER] = worker
+    app[HISTORY] = history
 
     setup_routes(app)
     setup_admin_routes(app)
+    setup_status_routes(app)
     setup_ops_routes(app)
     app.router.add_get("/ocpp/{station_id}", stations.handle)
 
@@ -102,12 +127,19 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
 
 async def _run_worker(app: web.Application) -> AsyncIterator[None]:
     """Start the job loop with the app; stop it and release shared clients on cleanup."""
-    task = asyncio.create_task(app[WORKER].run(), name="worker")
-    log.info("gateway_started", base_url=app[SETTINGS].http.base_url, backend="embedded")
+    backend = app[BACKEND]
+    tasks = [
+        asyncio.create_task(backend.maintain(), name="backend-maintenance"),
+        asyncio.create_task(app[WORKER].run(), name="worker"),
+    ]
+    kind = "redis" if app[SETTINGS].redis.url else "embedded"
+    log.info("gateway_started", base_url=app[SETTINGS].http.base_url, backend=kind, node=backend.node_id)
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await app[WORKER].close()
     await app[HTTP_CLIENT].aclose()
     await app[BACKEND].close()
@@ -116,8 +148,12 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
 async def _drain(app: web.Application) -> None:
     """Graceful stop: finish in-flight jobs (bounded), then close station sockets with a reason."""
     settings = app[SETTINGS]
-    await app[WORKER].drain(timeout=settings.ocpp.call_timeout + 5)
+    left = await app[WORKER].drain(timeout=settings.ocpp.call_timeout + 5)
     stations = app[STATIONS]
     if isinstance(stations, DirectStations):
         await stations.close()
+    # Unfinished jobs stay stored; leaving the node set lets another node take them now.
+    await app[BACKEND].leave()
+    if left:
+        log.warning("gateway_jobs_handed_back", jobs=left)
     log.info("gateway_stopped")

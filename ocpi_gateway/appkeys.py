@@ -14,6 +14,7 @@ from ocpi_gateway.config import Settings
 
 if TYPE_CHECKING:
     from ocpi_gateway.backend.base import Backend
+    from ocpi_gateway.history import History
     from ocpi_gateway.parties import PartyDirectory
     from ocpi_gateway.sessions import SessionRegistry
     from ocpi_gateway.stations.driver import StationDirectory
@@ -28,3 +29,4 @@ STATIONS: web.AppKey[StationDirectory] = web.AppKey("stations")
 STEERING: web.AppKey[Steering] = web.AppKey("steering")
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
 WORKER: web.AppKey[Worker] = web.AppKey("worker")
+HISTORY: web.AppKey[History] = web.AppKey("history")

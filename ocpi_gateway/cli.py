@@ -19,6 +19,7 @@ from aiohttp import web
 from ocpi_gateway.config import Settings, load_settings
 from ocpi_gateway.errors import ConfigError, GatewayError
 from ocpi_gateway.logs import configure_logging
+from ocpi_gateway.parties_cli import add_parties_parser
 
 DEFAULT_CONFIG = "config/gateway.toml"
 
@@ -45,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="gateway + simulated station + mock SCSP: PUT, GET, DELETE")
     demo.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
 
+    add_parties_parser(sub)
+
     tr = sub.add_parser("translate", help="print the OCPP call an OCPI profile becomes")
     tr.add_argument(
         "profile", help="JSON file with an OCPI ChargingProfile (or SetChargingProfile); - = stdin"
@@ -59,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--transaction-id", default="1")
     tr.add_argument("--profile-id", type=int, default=1000)
     tr.add_argument("--stack-level", type=int, default=1)
+
+    stations = sub.add_parser("stations", help="station credentials")
+    stations_sub = stations.add_subparsers(dest="stations_command", required=True)
+    hash_pw = stations_sub.add_parser("hash-password", help="print a password_hash for [[ocpp.stations]]")
+    hash_pw.add_argument("--password", default=None, help="default: prompt, or the first line of stdin")
     return parser
 
 
@@ -80,11 +88,15 @@ def _serve(args: argparse.Namespace) -> int:
             "station_authentication_disabled",
             hint="ocpp.security_profile = 0 lets any client connect as any station; development only",
         )
+    from ocpi_gateway.stations.tls import server_ssl_context
+
+    ssl_context = server_ssl_context(settings)  # before create_app: a bad cert stops start-up first
     app = create_app(settings)
     web.run_app(
         app,
         host=settings.http.host,
         port=settings.http.port,
+        ssl_context=ssl_context,
         print=None,
         access_log=None,
         shutdown_timeout=settings.ocpp.call_timeout + 10,
@@ -145,12 +157,27 @@ def _translate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stations(args: argparse.Namespace) -> int:
+    from ocpi_gateway.stations_cli import hash_password_command
+
+    print(hash_password_command(args, sys.stdin, sys.stderr))
+    return 0
+
+
+def _parties(args: argparse.Namespace) -> int:
+    from ocpi_gateway.parties_cli import run_parties
+
+    return run_parties(args, _load(args.config))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "stations": _stations,
     "serve": _serve,
     "simulate": _simulate,
     "mock-scsp": _mock_scsp,
     "demo": _demo,
     "translate": _translate,
+    "parties": _parties,
 }
 
 

@@ -11,13 +11,24 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ocpi_gateway.errors import ConfigError
+from ocpi_gateway.passwords import parse_password_hash
 
 ENV_PREFIX = "OCPI_GATEWAY__"
+# An eMSP named as ``CC*PID`` (ownership policies, id-tag owners).
+EMSP_KEY_PATTERN = r"^[A-Za-z]{2}\*[A-Za-z0-9]{3}$"
 
 
 class _Section(BaseModel):
@@ -38,6 +49,9 @@ class HttpSettings(_Section):
 
 class RedisSettings(_Section):
     url: str = ""
+    key_prefix: str = Field(default="ocpi", min_length=1)
+    node_ttl: float = Field(default=10.0, gt=0.2, le=300)
+    completed_session_ttl: int = Field(default=86400, ge=60)
 
 
 class PartySettings(_Section):
@@ -50,12 +64,21 @@ class PartySettings(_Section):
     their_token: SecretStr | None = None
     versions_url: str | None = None
     response_url_hosts: tuple[str, ...] = ()
-    allow_private_callbacks: bool = True
+    allow_private_callbacks: bool = False
+    steer: Literal["all", "emsps", "registered"] = "all"
+    emsps: tuple[Annotated[str, Field(pattern=EMSP_KEY_PATTERN)], ...] = ()
 
     @property
     def key(self) -> str:
         """``CC*PID`` upper-cased: how a party is named in logs and stored state."""
         return f"{self.country_code.upper()}*{self.party_id.upper()}"
+
+
+class TokenOwnerSettings(_Section):
+    """Sessions whose OCPP id tag starts with ``id_tag_prefix`` belong to the eMSP ``emsp`` (``CC*PID``)."""
+
+    id_tag_prefix: str = Field(min_length=1, max_length=36)
+    emsp: str = Field(pattern=EMSP_KEY_PATTERN)
 
 
 class OcpiSettings(_Section):
@@ -65,18 +88,51 @@ class OcpiSettings(_Section):
     result_timeout: int = Field(default=60, ge=2, le=3600)
     invalid_params_http_status: Literal[200, 400] = 400
     unknown_session_status_code: int = 1000
+    idempotency_ttl: int = Field(default=86400, ge=1)
+    rate_limit_party_per_minute: int = Field(default=0, ge=0)
+    rate_limit_session_per_minute: int = Field(default=60, ge=0)
     parties: tuple[PartySettings, ...] = ()
+    token_owners: tuple[TokenOwnerSettings, ...] = ()
 
 
 class AdminSettings(_Section):
     token: SecretStr | None = None
 
 
+class StationEvseSettings(_Section):
+    """The OCPI EVSE ``uid`` of one EVSE (2.0.1 ``evse_id``; 1.6: the connector id) of a station."""
+
+    evse_id: int = Field(ge=0)
+    connector_id: int | None = Field(default=None, ge=0)
+    evse_uid: str = Field(min_length=1, max_length=36)
+
+
 class StationSettings(_Section):
+    """A known station: its password hash and the OCPI ids its sessions are published with.
+
+    ``evse_uid`` is the station-wide default (a one-EVSE station); ``evses`` names each
+    EVSE (or connector) separately and wins where it matches.
+    """
+
     station_id: str = Field(min_length=1, max_length=48)
     password_hash: SecretStr | None = None
-    location_id: str | None = None
-    evse_uid: str | None = None
+    location_id: str | None = Field(default=None, max_length=36)
+    evse_uid: str | None = Field(default=None, max_length=36)
+    evses: tuple[StationEvseSettings, ...] = ()
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hash_is_readable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_password_hash(value.get_secret_value())  # ValueError names the expected form
+        return value
+
+    def evse_uid_for(self, evse_id: int, connector_id: int | None = None) -> str | None:
+        """The OCPI EVSE uid for an EVSE (and connector), else the station-wide ``evse_uid``."""
+        exact = [e for e in self.evses if e.evse_id == evse_id and e.connector_id == connector_id]
+        loose = [e for e in self.evses if e.evse_id == evse_id and e.connector_id is None]
+        found = exact or loose
+        return found[0].evse_uid if found else self.evse_uid
 
 
 class CsmsHttpSettings(_Section):
@@ -107,6 +163,8 @@ class OcppSettings(_Section):
     tls_cert: str = ""
     tls_key: str = ""
     max_frame_bytes: int = Field(default=262144, ge=1024)
+    max_messages_per_second: float = Field(default=50.0, gt=0)
+    message_burst: int = Field(default=100, ge=1)
     stations: tuple[StationSettings, ...] = ()
     allow_unknown_stations: bool | None = None
     voltage: float = Field(default=230.0, gt=0, le=1000)
@@ -117,6 +175,16 @@ class OcppSettings(_Section):
     upstream_url: str = ""
     csms_http: CsmsHttpSettings = CsmsHttpSettings()
     bus: BusSettings = BusSettings()
+
+    @model_validator(mode="after")
+    def _stations_and_tls_are_consistent(self) -> OcppSettings:
+        ids = [station.station_id for station in self.stations]
+        twice = sorted({station_id for station_id in ids if ids.count(station_id) > 1})
+        if twice:
+            raise ValueError(f"stations: station_id listed twice: {', '.join(twice)}")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("tls_cert and tls_key must be given together")
+        return self
 
     @property
     def unknown_stations_allowed(self) -> bool:

@@ -56,6 +56,7 @@ def demo_settings(port: int, scsp_base: str) -> Settings:
                         "their_token": GATEWAY_TOKEN,
                         "versions_url": f"{scsp_base}/ocpi/versions",
                         "response_url_hosts": ["127.0.0.1"],
+                        "allow_private_callbacks": True,
                     }
                 ],
             },

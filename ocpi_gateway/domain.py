@@ -76,6 +76,8 @@ class Session(BaseModel):
     id_tag: str | None = None
     source: Literal["ocpp", "admin"] = "ocpp"
     owner: str | None = None
+    # The eMSP (``CC*PID``) whose token started the session, when known (ownership.py).
+    emsp: str | None = None
     charging_profile_id: int | None = None
     applied_profile: ChargingProfile | None = None
     applied_by: str | None = None
@@ -115,6 +117,8 @@ class Job(BaseModel):
     profile: ChargingProfile | None = None
     duration: int | None = None
     attempt: int = 0
+    # Where the backend keeps this job (a Redis stream entry id); not part of the stored job.
+    receipt: str | None = Field(default=None, exclude=True)
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ The tree::
 
     GatewayError
     ├── ConfigError                  invalid configuration; ``key`` names the culprit
+    ├── PasswordInputError           ``stations hash-password`` got no usable password
     ├── OcpiError                    rendered as an OCPI envelope by the error middleware
     │   ├── InvalidParameters        2001, a message naming the field
     │   ├── InvalidJson              2001 with HTTP 400 (the body is not JSON at all)
@@ -23,7 +24,9 @@ The tree::
     │   ├── StationTimeout           no answer within ``ocpp.call_timeout``
     │   ├── StationDisconnected      the link dropped while the call was open
     │   └── StationCallError         the station answered CALLERROR; ``code`` is the OCPP code
-    └── BackendError                 the backend (embedded or Redis) could not store or read
+    ├── BackendError                 the backend (embedded or Redis) could not store or read
+    └── CallbackRefused              a partner URL we will not call (host not allowed, private address)
+        └── CallbackHostUnresolved   its host does not resolve now (transient: delivery retries)
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ class ConfigError(GatewayError):
         self.key = key
         self.problem = problem
         super().__init__(f"invalid configuration: {key}: {problem}")
+
+
+class PasswordInputError(GatewayError):
+    """No usable password to hash (empty, or the two prompted entries differ)."""
 
 
 class OcpiError(GatewayError):
@@ -167,3 +174,24 @@ class StationCallError(StationError):
 
 class BackendError(GatewayError):
     """The backend could not store or read; an OCPI request becomes BackendUnavailable."""
+
+
+class CallbackRefused(GatewayError):
+    """The gateway will not call this partner URL: wrong scheme, host not allowed, or an address
+    in a loopback, link-local or private range the partner may not use (SSRF guard)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class CallbackHostUnresolved(CallbackRefused):
+    """The URL's host does not resolve right now; unlike other refusals this may pass."""
+
+
+class JobMoved(GatewayError):
+    """The job's station is connected to another node: hand the job over, do not finish it here."""
+
+    def __init__(self, node: str) -> None:
+        self.node = node
+        super().__init__(f"station now held by node {node}")

@@ -9,9 +9,10 @@ reconnect, have none).
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import structlog
 
@@ -19,7 +20,16 @@ from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Job, JobKind, Session
-from ocpi_gateway.errors import StationDisconnected, StationError, StationTimeout, TranslationError
+from ocpi_gateway.errors import (
+    BackendError,
+    JobMoved,
+    StationDisconnected,
+    StationError,
+    StationTimeout,
+    TranslationError,
+)
+from ocpi_gateway.history import History
+from ocpi_gateway.metrics import job_finished
 from ocpi_gateway.ocpi.models import (
     ActiveChargingProfileResult,
     AnyResult,
@@ -48,6 +58,18 @@ REJECTED = ChargingProfileResultType.REJECTED
 RECONNECT_GRACE = 5.0
 # A job whose station drops mid-call is tried again on its next connection, this often at most.
 MAX_ATTEMPTS = 2
+# While waiting for a station, how often to look whether it reconnected to another node.
+PRESENCE_POLL_SECONDS = 0.5
+# How long past its deadline a job keeps retrying backend writes before leaving itself to reclaim.
+BACKEND_PATIENCE = 60.0
+BACKEND_RETRY_SECONDS = 0.5
+
+T = TypeVar("T")
+
+RESULT_MODELS: dict[JobKind, type[AnyResult]] = {
+    JobKind.GET: ActiveChargingProfileResult,
+    JobKind.CLEAR: ClearProfileResult,
+}
 
 
 def _rejected(kind: JobKind) -> AnyResult:
@@ -70,7 +92,9 @@ class JobRunner:
         parties: PartyDirectory,
         delivery: ResultDelivery,
         clock: Callable[[], float] = time.time,
+        history: History | None = None,
     ) -> None:
+        self._history = history  # finished jobs for the status page (per node)
         self._settings = settings
         self._backend = backend
         self._sessions = sessions
@@ -80,7 +104,12 @@ class JobRunner:
         self._clock = clock
 
     async def run(self, job: Job) -> None:
-        """Execute, deliver, acknowledge: the job's whole life after it was stored."""
+        """Execute, deliver, acknowledge: the job's whole life after it was stored.
+
+        A job whose station now lives on another node is forwarded there instead. A result
+        the station already gave (saved before delivery) is delivered without calling the
+        station again, so a job reclaimed from a dead node never steers twice.
+        """
         structlog.contextvars.bind_contextvars(
             job_id=job.job_id,
             session_id=job.session_id,
@@ -89,21 +118,65 @@ class JobRunner:
             request_id=job.request_id,
             correlation_id=job.correlation_id,
         )
+        queue = self._backend.jobs
         try:
-            result = await self.execute(job)
-            log.info("job_executed", kind=job.kind.value, result=result.result.value)
-            await self.deliver(job, result)
+            result = await self._stored_result(job)
+            if result is None:
+                try:
+                    result = await self.execute(job)
+                except JobMoved as moved:
+                    node = moved.node
+                    await self._persist(job, lambda: queue.forward(job, node))
+                    return
+                log.info("job_executed", kind=job.kind.value, result=result.result.value)
+                if job.response_url is not None:
+                    answer = result.model_dump_json(exclude_none=True)
+                    await self._persist(job, lambda: queue.save_result(job, answer))
+            delivered = await self.deliver(job, result)
+            job_finished(job.kind.value, result.result.value)
+            if self._history is not None:
+                self._history.record_job(job, result, delivered)
+            await self._persist(job, lambda: queue.ack(job))
         finally:
-            await self._backend.jobs.ack(job)
             structlog.contextvars.unbind_contextvars(
-                "job_id", "session_id", "station_id", "party", "request_id", "correlation_id"
+                "job_id",
+                "session_id",
+                "station_id",
+                "party",
+                "request_id",
+                "correlation_id",
+                "ocpp_message_id",
             )
+
+    async def _stored_result(self, job: Job) -> AnyResult | None:
+        stored = await self._persist(job, lambda: self._backend.jobs.load_result(job))
+        if stored is None:
+            return None
+        log.info("job_result_recovered")
+        model = RESULT_MODELS.get(job.kind, ChargingProfileResult)
+        return model.model_validate_json(stored)
+
+    async def _persist(self, job: Job, operation: Callable[[], Awaitable[T]]) -> T:
+        """Run a backend operation, riding out a backend outage for a while.
+
+        Giving up would lose the job's bookkeeping; after ``BACKEND_PATIENCE`` seconds past
+        the deadline the error propagates and the job is left for another node to reclaim.
+        """
+        give_up = job.deadline + BACKEND_PATIENCE
+        while True:
+            try:
+                return await operation()
+            except BackendError as exc:
+                if self._clock() > give_up:
+                    raise
+                log.warning("job_backend_retry", error=str(exc))
+                await asyncio.sleep(BACKEND_RETRY_SECONDS)
 
     async def deliver(self, job: Job, result: AnyResult) -> bool:
         """POST the result to the job's response_url; False when it could not be delivered."""
         if job.response_url is None or job.party is None:
             return True
-        party = self._parties.get(job.party)
+        party = await self._parties.get(job.party)
         if party is None or party.their_token is None:
             log.warning("job_result_undeliverable", reason="party unknown or not registered")
             return False
@@ -123,9 +196,7 @@ class JobRunner:
             log.info("job_session_gone")
             return _rejected(job.kind)
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            link = self._stations.get(job.station_id)
-            if link is None:
-                link = await self._stations.wait_for(job.station_id, min(RECONNECT_GRACE, self._budget(job)))
+            link = await self._find_link(job)
             if link is None:
                 log.info("job_station_offline")
                 return _rejected(job.kind)
@@ -142,6 +213,27 @@ class JobRunner:
                 log.info("job_station_failed", error=type(exc).__name__, detail=str(exc))
                 break
         return _rejected(job.kind)
+
+    async def _find_link(self, job: Job) -> StationLink | None:
+        """The station's link here; JobMoved if another node holds it; None if it stays away.
+
+        Waits up to ``RECONNECT_GRACE`` (within the deadline) for the station to come back,
+        here or on another node.
+        """
+        until = self._clock() + min(RECONNECT_GRACE, self._budget(job))
+        while True:
+            link = self._stations.get(job.station_id)
+            if link is not None:
+                return link
+            where = await self._persist(job, lambda: self._backend.stations.lookup(job.station_id))
+            if where is not None and where.node != self._backend.node_id:
+                raise JobMoved(where.node)
+            remaining = until - self._clock()
+            if remaining <= 0:
+                return None
+            link = await self._stations.wait_for(job.station_id, min(PRESENCE_POLL_SECONDS, remaining))
+            if link is not None:
+                return link
 
     async def _dispatch(self, job: Job, session: Session, link: StationLink) -> AnyResult:
         if job.kind is JobKind.GET:
@@ -173,7 +265,7 @@ class JobRunner:
         if session.charging_profile_id is None:
             session.charging_profile_id = await self._backend.next_profile_id(session.station_id)
             await self._sessions.save(session)
-        target = profile_target(session, link, self._settings, session.charging_profile_id)
+        target = profile_target(session, link.capabilities, self._settings, session.charging_profile_id)
         payload = to_set_charging_profile(link.protocol, profile, target)
         result = set_result(link.protocol, await self._call(job, link, payload))
         if result is ChargingProfileResultType.ACCEPTED and job.kind is JobKind.SET:

@@ -1,70 +1,62 @@
-"""OCPI partners: who may call us (by token), how we call them back, where callbacks may go.
+"""OCPI partners at run time: who is calling (by token), and the one place partner records change.
 
-Tokens are kept only as SHA-256 digests. A presented token is digested and looked up, then
-compared with :func:`hmac.compare_digest`, so neither the lookup nor the comparison leaks
-timing about the stored secret. Static partners come from ``[[ocpi.parties]]``; the
-credentials handshake (a later issue) adds partners through :meth:`PartyDirectory.add`.
+``PartyDirectory`` is an async facade over the backend's :class:`~ocpi_gateway.partystore.PartyStore`,
+so every node sees the same partners. It is seeded (lazily, on first use) with the static
+``[[ocpi.parties]]`` of the configuration; a static record only replaces a record the
+configuration wrote itself, never one a credentials handshake stored (which holds newer tokens).
+
+Tokens are kept only as SHA-256 digests. A presented token is digested, looked up by digest
+and compared with :func:`hmac.compare_digest`, so neither the lookup nor the comparison leaks
+timing about a stored secret. New tokens come from :func:`secrets.token_urlsafe`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+import secrets
+from collections.abc import Sequence
 
 from ocpi_gateway.config import PartySettings, token_digest
+from ocpi_gateway.partystore import (
+    DEFAULT_POLICY,
+    MemoryPartyStore,
+    OwnershipPolicy,
+    PartyRecord,
+    PartyStore,
+    party_key,
+)
+
+# The run-time view of a partner is its stored record.
+Party = PartyRecord
+
+TOKEN_BYTES = 32  # token_urlsafe(32): 43 characters of [A-Za-z0-9_-], inside OCPI's string(64)
 
 
-@dataclass(slots=True)
-class Party:
-    """A partner as the gateway sees it at run time."""
+def new_token() -> str:
+    """A fresh credentials token: random, printable ASCII, at most 64 characters."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
-    country_code: str
-    party_id: str
-    role: str
-    token_digest: str | None
-    their_token: str | None
-    versions_url: str | None
-    response_url_hosts: frozenset[str]
-    allow_private_callbacks: bool = True
-    endpoints: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def key(self) -> str:
-        """``CC*PID`` upper-cased."""
-        return f"{self.country_code.upper()}*{self.party_id.upper()}"
-
-    @property
-    def registered(self) -> bool:
-        """A party without ``their_token`` holds only a credentials token A."""
-        return self.their_token is not None
-
-    def callback_host_allowed(self, url: str) -> bool:
-        """Is ``url`` on this party's allowed callback hosts (default: its versions URL host)?"""
-        host = (urlsplit(url).hostname or "").lower()
-        if not host:
-            return False
-        allowed = set(self.response_url_hosts)
-        if not allowed and self.versions_url:
-            versions_host = urlsplit(self.versions_url).hostname
-            if versions_host:
-                allowed.add(versions_host.lower())
-        return host in allowed
-
-    @classmethod
-    def from_settings(cls, settings: PartySettings) -> Party:
-        return cls(
-            country_code=settings.country_code.upper(),
-            party_id=settings.party_id.upper(),
-            role=settings.role.upper(),
-            token_digest=token_digest(settings.token.get_secret_value()) if settings.token else None,
-            their_token=settings.their_token.get_secret_value() if settings.their_token else None,
-            versions_url=settings.versions_url,
-            response_url_hosts=frozenset(h.lower() for h in settings.response_url_hosts),
-            allow_private_callbacks=settings.allow_private_callbacks,
-        )
+def record_from_settings(settings: PartySettings) -> PartyRecord:
+    """The stored form of a ``[[ocpi.parties]]`` entry (``token`` without ``their_token`` = invited)."""
+    token = settings.token.get_secret_value() if settings.token else None
+    their_token = settings.their_token.get_secret_value() if settings.their_token else None
+    return PartyRecord(
+        country_code=settings.country_code.upper(),
+        party_id=settings.party_id.upper(),
+        role=settings.role.upper(),
+        token_digest=token_digest(token) if token else None,
+        their_token=their_token,
+        versions_url=settings.versions_url,
+        response_url_hosts=tuple(h.lower() for h in settings.response_url_hosts),
+        allow_private_callbacks=settings.allow_private_callbacks,
+        ownership=OwnershipPolicy(steer=settings.steer, emsps=tuple(e.upper() for e in settings.emsps)),
+        status="registered" if their_token else "invited",
+        source="config",
+    )
 
 
 def token_candidates(header_value: str | None) -> list[str]:
@@ -94,45 +86,112 @@ def encode_token(token: str) -> str:
     return "Token " + base64.b64encode(token.encode()).decode("ascii")
 
 
-class PartyDirectory:
-    """Finds the party behind a token; the seam the credentials module will write to."""
+def presented_token(header_value: str | None, party: PartyRecord) -> str | None:
+    """The token in clear that ``header_value`` carries for ``party`` (we only store its digest)."""
+    for candidate in token_candidates(header_value):
+        if party.token_digest is not None and hmac.compare_digest(
+            token_digest(candidate), party.token_digest
+        ):
+            return candidate
+    return None
 
-    def __init__(self, parties: list[Party] | None = None) -> None:
-        self._by_digest: dict[str, Party] = {}
-        self._by_key: dict[str, Party] = {}
-        for party in parties or []:
-            self.add(party)
+
+class PartyDirectory:
+    """Finds the partner behind a token and reads or writes partner records in the backend."""
+
+    def __init__(self, store: PartyStore | None = None, static: Sequence[PartySettings] = ()) -> None:
+        self._store: PartyStore = store if store is not None else MemoryPartyStore()
+        self._static = tuple(static)
+        self._seeded = not self._static
+        self._seed_lock = asyncio.Lock()
 
     @classmethod
-    def from_settings(cls, settings: tuple[PartySettings, ...]) -> PartyDirectory:
-        return cls([Party.from_settings(p) for p in settings])
+    def from_settings(
+        cls, settings: Sequence[PartySettings], store: PartyStore | None = None
+    ) -> PartyDirectory:
+        """A directory over ``store`` (default: a private in-memory one) seeded from config."""
+        return cls(store, settings)
 
-    def add(self, party: Party) -> None:
-        """Add or replace a party (by ``CC*PID``), re-indexing its token digest."""
-        old = self._by_key.get(party.key)
-        if old is not None and old.token_digest is not None:
-            self._by_digest.pop(old.token_digest, None)
-        self._by_key[party.key] = party
-        if party.token_digest is not None:
-            self._by_digest[party.token_digest] = party
+    async def _ready(self) -> PartyStore:
+        """The store, after writing the static partners into it once per process."""
+        if not self._seeded:
+            async with self._seed_lock:
+                if not self._seeded:
+                    for settings in self._static:
+                        existing = await self._store.get(settings.key)
+                        if existing is None or existing.source == "config":
+                            await self._store.put(record_from_settings(settings))
+                    self._seeded = True
+        return self._store
 
-    def remove(self, key: str) -> Party | None:
-        party = self._by_key.pop(key.upper(), None)
-        if party is not None and party.token_digest is not None:
-            self._by_digest.pop(party.token_digest, None)
-        return party
-
-    def get(self, key: str) -> Party | None:
-        return self._by_key.get(key.upper())
-
-    def all(self) -> list[Party]:
-        return list(self._by_key.values())
-
-    def authenticate(self, header_value: str | None) -> Party | None:
-        """The party whose token the header carries, or ``None`` (→ HTTP 401)."""
+    async def authenticate(self, header_value: str | None) -> Party | None:
+        """The partner whose current token the header carries, or ``None`` (→ HTTP 401)."""
+        store = await self._ready()
         for candidate in token_candidates(header_value):
             digest = token_digest(candidate)
-            party = self._by_digest.get(digest)
+            party = await store.get_by_digest(digest)
             if party is not None and party.token_digest and hmac.compare_digest(digest, party.token_digest):
                 return party
         return None
+
+    async def get(self, key: str) -> Party | None:
+        """The partner by ``CC*PID`` (case-insensitive)."""
+        return await (await self._ready()).get(key.upper())
+
+    async def all(self) -> list[Party]:
+        """Every partner, ordered by key."""
+        return await (await self._ready()).list_all()
+
+    async def put(self, party: Party) -> None:
+        """Insert or replace a partner; its previous token stops working at once."""
+        await (await self._ready()).put(party)
+
+    async def remove(self, key: str) -> Party | None:
+        """Forget a partner (its token gives 401 from now on); returns what was removed."""
+        store = await self._ready()
+        party = await store.get(key.upper())
+        if party is not None:
+            await store.delete(party.key)
+        return party
+
+    async def invite(
+        self,
+        country_code: str,
+        party_id: str,
+        role: str,
+        *,
+        ownership: OwnershipPolicy = DEFAULT_POLICY,
+        response_url_hosts: Sequence[str] = (),
+        allow_private_callbacks: bool = False,
+    ) -> tuple[Party, str]:
+        """Store an ``invited`` partner holding a fresh token A; returns it and token A.
+
+        Token A is good for versions and credentials only, until the partner's credentials
+        POST replaces it. Inviting again replaces an earlier, unused token A.
+        """
+        token = new_token()
+        party = PartyRecord(
+            country_code=country_code.upper(),
+            party_id=party_id.upper(),
+            role=role.upper(),
+            token_digest=token_digest(token),
+            response_url_hosts=tuple(h.lower() for h in response_url_hosts),
+            allow_private_callbacks=allow_private_callbacks,
+            ownership=ownership,
+            status="invited",
+            source="admin",
+        )
+        await self.put(party)
+        return party, token
+
+
+__all__ = [
+    "Party",
+    "PartyDirectory",
+    "encode_token",
+    "new_token",
+    "party_key",
+    "presented_token",
+    "record_from_settings",
+    "token_candidates",
+]

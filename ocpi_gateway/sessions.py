@@ -12,11 +12,13 @@ admin API look sessions up. OCPI ``session_id`` rules (documented in the README)
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.config import TokenOwnerSettings
 from ocpi_gateway.domain import OcppVersion, Session, SessionStatus
+from ocpi_gateway.ownership import emsp_for_id_tag
 from ocpi_gateway.timeutil import utcnow
 
 MAX_PROFILE_EVENTS = 20
@@ -33,8 +35,9 @@ def clash_session_id(transaction_id: str, station_id: str) -> str:
 class SessionRegistry:
     """Keeps sessions in the backend; the only writer of :class:`Session` records."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, token_owners: Sequence[TokenOwnerSettings] = ()) -> None:
         self._backend = backend
+        self._token_owners = tuple(token_owners)
         self._listeners: list[ProfileEventListener] = []
 
     def add_profile_listener(self, listener: ProfileEventListener) -> None:
@@ -71,6 +74,7 @@ class SessionRegistry:
             ocpp_version=OcppVersion.V16,
             started_at=started_at or utcnow(),
             id_tag=id_tag,
+            emsp=emsp_for_id_tag(id_tag, self._token_owners),
         )
         await self._backend.sessions.put(session)
         return session
@@ -101,6 +105,7 @@ class SessionRegistry:
             ocpp_version=OcppVersion.V201,
             started_at=started_at or utcnow(),
             id_tag=id_tag,
+            emsp=emsp_for_id_tag(id_tag, self._token_owners),
         )
         await self._backend.sessions.put(session)
         return session
@@ -129,6 +134,7 @@ class SessionRegistry:
         ocpp_version: OcppVersion,
         evse_id: int | None = None,
         owner: str | None = None,
+        emsp: str | None = None,
     ) -> Session:
         """Admin API: a session the gateway did not see start (an external CSMS ran it)."""
         session = Session(
@@ -141,6 +147,7 @@ class SessionRegistry:
             started_at=utcnow(),
             source="admin",
             owner=owner,
+            emsp=emsp,
         )
         await self._backend.sessions.put(session)
         return session

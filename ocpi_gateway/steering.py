@@ -9,32 +9,45 @@ socket.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
 
 from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.callbacks import check_callback_url
 from ocpi_gateway.config import Settings
-from ocpi_gateway.domain import Electrical, Job, JobKind, Session
-from ocpi_gateway.errors import BackendError, BackendUnavailable, NotSupportedByStation, TranslationError
+from ocpi_gateway.domain import Capabilities, Electrical, Job, JobKind, Session, StationInfo
+from ocpi_gateway.errors import (
+    BackendError,
+    BackendUnavailable,
+    CallbackRefused,
+    NotSupportedByStation,
+    TranslationError,
+)
 from ocpi_gateway.ocpi.models import (
     ChargingProfile,
     ChargingProfileResponse,
     ChargingProfileResponseType,
     SetChargingProfile,
 )
+from ocpi_gateway.ownership import may_steer
 from ocpi_gateway.parties import Party
 from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.driver import StationDirectory, StationLink
+from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.translate.profiles import ProfileTarget, to_set_charging_profile
 
 log = structlog.get_logger(__name__)
 
 # Seconds kept free after the station call for posting the result before the deadline.
 DELIVERY_RESERVE = 10.0
+# A request repeating an X-Request-ID still being answered waits this long for that answer.
+REPLAY_POLLS = 30
+REPLAY_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +62,16 @@ def _answer(result: ChargingProfileResponseType, timeout: int = 0) -> ChargingPr
     return ChargingProfileResponse(result=result, timeout=timeout)
 
 
-def profile_target(session: Session, link: StationLink, settings: Settings, profile_id: int) -> ProfileTarget:
+def profile_target(
+    session: Session, capabilities: Capabilities, settings: Settings, profile_id: int
+) -> ProfileTarget:
     """Where a session's profile goes on its station, and with which conversion settings."""
     return ProfileTarget(
         connector_id=session.evse_id,
         transaction_id=session.transaction_id,
         profile_id=profile_id,
         stack_level=settings.ocpp.stack_level,
-        capabilities=link.capabilities,
+        capabilities=capabilities,
         electrical=Electrical(voltage=settings.ocpp.voltage, phases=settings.ocpp.default_phases),
     )
 
@@ -69,83 +84,160 @@ class Steering:
         settings: Settings,
         backend: Backend,
         sessions: SessionRegistry,
-        stations: StationDirectory,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
         self._backend = backend
         self._sessions = sessions
-        self._stations = stations
         self._clock = clock
 
     async def set_profile(
         self, party: Party, session_id: str, request: SetChargingProfile, ctx: RequestContext
     ) -> ChargingProfileResponse:
-        """PUT: UNKNOWN_SESSION, REJECTED, NOT_SUPPORTED, or ACCEPTED once the job is stored.
+        """PUT: UNKNOWN_SESSION, REJECTED, NOT_SUPPORTED, TOO_OFTEN or ACCEPTED once the job is stored.
 
         Raises:
             BackendUnavailable: the session could not be read or the job not stored.
         """
-        admitted = await self._admit(party, session_id, request.response_url)
-        if isinstance(admitted, ChargingProfileResponse):
-            return admitted
-        session, link = admitted
-        refusal = self._dry_run(session, link, request.charging_profile)
-        if refusal is not None:
-            return refusal
-        return await self._enqueue(
-            JobKind.SET, party, session, request.response_url, ctx, profile=request.charging_profile
-        )
+
+        async def decide() -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, request.response_url)
+            if isinstance(admitted, ChargingProfileResponse):
+                return admitted
+            session, station = admitted
+            refusal = self._dry_run(session, station, request.charging_profile)
+            if refusal is not None:
+                return refusal
+            return await self._enqueue(
+                JobKind.SET,
+                party,
+                session,
+                station,
+                request.response_url,
+                ctx,
+                profile=request.charging_profile,
+            )
+
+        return await self._once(party, "PUT", session_id, ctx, decide)
 
     async def get_profile(
         self, party: Party, session_id: str, duration: int, response_url: str, ctx: RequestContext
     ) -> ChargingProfileResponse:
         """GET: ask the station for its composite schedule over ``duration`` seconds."""
-        admitted = await self._admit(party, session_id, response_url)
-        if isinstance(admitted, ChargingProfileResponse):
-            return admitted
-        session, _link = admitted
-        return await self._enqueue(JobKind.GET, party, session, response_url, ctx, duration=duration)
+
+        async def decide() -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, response_url)
+            if isinstance(admitted, ChargingProfileResponse):
+                return admitted
+            session, station = admitted
+            return await self._enqueue(
+                JobKind.GET, party, session, station, response_url, ctx, duration=duration
+            )
+
+        return await self._once(party, "GET", session_id, ctx, decide)
 
     async def clear_profile(
         self, party: Party, session_id: str, response_url: str, ctx: RequestContext
     ) -> ChargingProfileResponse:
         """DELETE: clear the gateway's profile for the session (never other profiles)."""
-        admitted = await self._admit(party, session_id, response_url)
-        if isinstance(admitted, ChargingProfileResponse):
-            return admitted
-        session, _link = admitted
-        return await self._enqueue(JobKind.CLEAR, party, session, response_url, ctx)
+
+        async def decide() -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, response_url)
+            if isinstance(admitted, ChargingProfileResponse):
+                return admitted
+            session, station = admitted
+            return await self._enqueue(JobKind.CLEAR, party, session, station, response_url, ctx)
+
+        return await self._once(party, "DELETE", session_id, ctx, decide)
+
+    async def _once(
+        self,
+        party: Party,
+        method: str,
+        session_id: str,
+        ctx: RequestContext,
+        decide: Callable[[], Awaitable[ChargingProfileResponse]],
+    ) -> ChargingProfileResponse:
+        """Answer a repeated X-Request-ID with the first answer, and apply the rate limits.
+
+        The first request with an id claims it; a twin arriving meanwhile waits briefly for
+        the first answer, so a retried request never queues a second station call.
+        """
+        guards = self._backend.guards
+        key = f"idem:{party.key}:{method}:{session_id}:{ctx.request_id}"
+        ttl = self._settings.ocpi.idempotency_ttl
+        try:
+            for _ in range(REPLAY_POLLS):
+                previous = await guards.claim(key, ttl)
+                if previous is None:
+                    break
+                if previous:
+                    log.info("profile_request_replayed", session_id=session_id, party=party.key)
+                    return ChargingProfileResponse.model_validate_json(previous)
+                await asyncio.sleep(REPLAY_POLL_SECONDS)
+            else:
+                return _answer(ChargingProfileResponseType.TOO_OFTEN)
+            answer = await self._rate_limited(party, session_id) or await decide()
+        except BackendError as exc:
+            with contextlib.suppress(BackendError):
+                await guards.release(key)
+            raise BackendUnavailable() from exc
+        except BaseException:
+            with contextlib.suppress(BackendError):
+                await guards.release(key)
+            raise
+        try:
+            await guards.settle(key, answer.model_dump_json(), ttl)
+        except BackendError as exc:  # the answer stands: the job (if any) is stored
+            log.warning("idempotency_not_recorded", error=str(exc))
+        return answer
+
+    async def _rate_limited(self, party: Party, session_id: str) -> ChargingProfileResponse | None:
+        """TOO_OFTEN beyond the per-party or per-session requests per minute (0 = no limit)."""
+        limits = self._settings.ocpi
+        guards = self._backend.guards
+        checks = (
+            (limits.rate_limit_party_per_minute, f"party:{party.key}"),
+            (limits.rate_limit_session_per_minute, f"session:{party.key}:{session_id}"),
+        )
+        for limit, key in checks:
+            if limit and await guards.hit(key, 60) > limit:
+                log.info("profile_request_too_often", session_id=session_id, party=party.key, limit=key)
+                return _answer(ChargingProfileResponseType.TOO_OFTEN)
+        return None
 
     async def _admit(
         self, party: Party, session_id: str, response_url: str
-    ) -> tuple[Session, StationLink] | ChargingProfileResponse:
-        try:
-            session = await self._sessions.get(session_id)
-        except BackendError as exc:
-            raise BackendUnavailable() from exc
+    ) -> tuple[Session, StationInfo] | ChargingProfileResponse:
+        structlog.contextvars.bind_contextvars(session_id=session_id)  # the request's later lines too
+        session = await self._sessions.get(session_id)
         if session is None or not session.active:
             log.info("profile_request_unknown_session", session_id=session_id, party=party.key)
             return _answer(ChargingProfileResponseType.UNKNOWN_SESSION)
-        if session.owner is not None and session.owner != party.key:
+        structlog.contextvars.bind_contextvars(station_id=session.station_id)
+        if not may_steer(party, session, self._settings.ocpi.token_owners):
             log.info("profile_request_not_owner", session_id=session_id, party=party.key)
             return _answer(ChargingProfileResponseType.REJECTED)
-        if not party.callback_host_allowed(response_url):
-            log.info("profile_request_callback_host_refused", session_id=session_id, party=party.key)
+        try:
+            await check_callback_url(party, response_url)
+        except CallbackRefused as exc:
+            log.info("profile_request_callback_refused", session_id=session_id, reason=exc.reason)
             return _answer(ChargingProfileResponseType.REJECTED)
-        link = self._stations.get(session.station_id)
-        if link is None:
+        station = await self._backend.stations.lookup(session.station_id)
+        if station is None:
             log.info("profile_request_station_offline", session_id=session_id, station_id=session.station_id)
             return _answer(ChargingProfileResponseType.REJECTED)
-        return session, link
+        return session, station
 
     def _dry_run(
-        self, session: Session, link: StationLink, profile: ChargingProfile
+        self, session: Session, station: StationInfo, profile: ChargingProfile
     ) -> ChargingProfileResponse | None:
         """Translate once now so a profile the station cannot take is refused synchronously."""
-        target = profile_target(session, link, self._settings, session.charging_profile_id or 1)
+        target = profile_target(
+            session, station.capabilities, self._settings, session.charging_profile_id or 1
+        )
         try:
-            to_set_charging_profile(link.protocol, profile, target)
+            to_set_charging_profile(station.protocol, profile, target)
         except NotSupportedByStation as exc:
             log.info("profile_request_not_supported", session_id=session.session_id, reason=exc.reason)
             return _answer(ChargingProfileResponseType.NOT_SUPPORTED)
@@ -159,6 +251,7 @@ class Steering:
         kind: JobKind,
         party: Party,
         session: Session,
+        station: StationInfo,
         response_url: str,
         ctx: RequestContext,
         *,
@@ -182,10 +275,10 @@ class Steering:
                 profile=profile,
                 duration=duration,
             )
-            await self._backend.jobs.put(job)
-        except BackendError as exc:
-            log.error("profile_request_not_stored", session_id=session.session_id, error=str(exc))
-            raise BackendUnavailable() from exc
+            await self._backend.jobs.put(job, station.node)
+        except BackendError:
+            log.error("profile_request_not_stored", session_id=session.session_id)
+            raise
         log.info(
             "profile_request_accepted",
             job_id=job.job_id,

@@ -16,10 +16,12 @@ import structlog
 
 from ocpi_gateway.backend.base import JobQueue
 from ocpi_gateway.domain import Job
+from ocpi_gateway.errors import BackendError
 
 log = structlog.get_logger(__name__)
 
 LANE_IDLE_SECONDS = 30.0
+BACKEND_RETRY_SECONDS = 1.0
 
 JobHandler = Callable[[Job], Awaitable[None]]
 
@@ -42,10 +44,21 @@ class Worker:
         """Jobs taken from the queue and not finished yet (queued in lanes or running)."""
         return self._busy
 
+    @property
+    def queued(self) -> int:
+        """Of :attr:`in_flight`, the jobs still waiting in a lane behind their station's running call."""
+        return sum(lane.qsize() for lane in self._lanes.values())
+
     async def run(self) -> None:
         """Forever: take the next job and route it to its station's lane."""
         while self._accepting:
-            job = await self._queue.get()
+            try:
+                job = await self._queue.get()
+            except BackendError as exc:
+                # Redis away: the jobs wait in their stream; keep trying until it is back.
+                log.warning("worker_backend_unavailable", error=str(exc))
+                await asyncio.sleep(BACKEND_RETRY_SECONDS)
+                continue
             self.dispatch(job)
 
     def dispatch(self, job: Job) -> None:

@@ -5,7 +5,10 @@ Each factory fixture cleans up what it made, so tests stay independent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,7 @@ from ocpi_gateway.config import Settings, settings_from_mapping
 from ocpi_gateway.demo import free_port
 from ocpi_gateway.mockscsp import MockScsp
 from ocpi_gateway.simulator import SimulatedStation
+from tests.redis_support import DEFAULT_URL, RedisServer, answers, delete_prefix, require_or_skip
 
 SCSP_TOKEN = "scsp-token-c"
 GATEWAY_TOKEN = "gateway-token-b"
@@ -49,6 +53,7 @@ def make_settings(port: int, scsp_base: str = "http://127.0.0.1:1", **sections: 
                     "their_token": GATEWAY_TOKEN,
                     "versions_url": f"{scsp_base}/ocpi/versions",
                     "response_url_hosts": ["127.0.0.1"],
+                    "allow_private_callbacks": True,
                 },
                 {"country_code": "DE", "party_id": "NEW", "token": TOKEN_A_ONLY},
             ],
@@ -127,3 +132,26 @@ async def station_factory() -> AsyncIterator[StationFactory]:
     yield make
     for station in made:
         await station.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Redis URL that answers (see ``tests/redis_support.py``)."""
+    url = os.environ.get("OCPI_GATEWAY_TEST_REDIS_URL", DEFAULT_URL)
+    if answers(url):
+        yield url
+        return
+    if shutil.which("redis-server") is None:
+        require_or_skip(f"no Redis answers at {url} and no redis-server binary")
+    server = RedisServer(free_port(), tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def redis_settings(redis_url: str) -> Iterator[dict[str, Any]]:
+    """The ``[redis]`` settings section for one test: its own key prefix, cleaned afterwards."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    yield {"url": redis_url, "key_prefix": prefix, "node_ttl": 1.5}
+    delete_prefix(redis_url, prefix)

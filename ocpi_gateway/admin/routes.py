@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from ocpi_gateway.admin import views
+from ocpi_gateway.admin.parties import setup_party_routes
 
 
 def setup_admin_routes(app: web.Application) -> None:
@@ -14,3 +15,4 @@ def setup_admin_routes(app: web.Application) -> None:
     session.add_route("PUT", views.put_session)
     session.add_route("DELETE", views.delete_session)
     app.router.add_get("/admin/stations", views.list_stations)
+    setup_party_routes(app)

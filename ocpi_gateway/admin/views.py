@@ -14,6 +14,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from ocpi_gateway.admin.auth import json_error, require_admin
 from ocpi_gateway.appkeys import SESSIONS, STATIONS
+from ocpi_gateway.config import EMSP_KEY_PATTERN
 from ocpi_gateway.domain import OcppVersion, Session, StationInfo
 from ocpi_gateway.errors import GatewayError
 from ocpi_gateway.ocpi.chargingprofiles import validate_session_id
@@ -39,6 +40,7 @@ class ExternalSession(BaseModel):
     ocpp_version: OcppVersion | None = Field(default=None, strict=False)
     evse_id: int | None = Field(default=None, ge=0)
     owner: str | None = Field(default=None, min_length=1, max_length=16)
+    emsp: str | None = Field(default=None, pattern=EMSP_KEY_PATTERN)
 
 
 def session_json(session: Session) -> dict[str, Any]:
@@ -54,6 +56,7 @@ def session_json(session: Session) -> dict[str, Any]:
         "started_at": format_utc(session.started_at),
         "ended_at": format_utc(session.ended_at) if session.ended_at else None,
         "owner": session.owner,
+        "emsp": session.emsp,
         "source": session.source,
     }
 
@@ -122,6 +125,7 @@ async def put_session(request: web.Request) -> web.Response:
         ocpp_version=version,
         evse_id=body.evse_id,
         owner=body.owner.upper() if body.owner else None,
+        emsp=body.emsp.upper() if body.emsp else None,
     )
     return web.json_response(session_json(session), status=201)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ocpi_gateway.domain import Job, Session
+from ocpi_gateway.domain import Job, Session, StationInfo
+from ocpi_gateway.partystore import PartyStore
 
 
 class SessionStore(Protocol):
@@ -32,8 +33,11 @@ class SessionStore(Protocol):
 
 
 class JobQueue(Protocol):
-    async def put(self, job: Job) -> None:
-        """Store the job durably; only after this returns may ACCEPTED be answered."""
+    async def put(self, job: Job, node: str | None = None) -> None:
+        """Store the job durably; only after this returns may ACCEPTED be answered.
+
+        ``node`` is the node holding the station when the caller already looked it up.
+        """
         ...
 
     async def get(self) -> Job:
@@ -48,6 +52,56 @@ class JobQueue(Protocol):
         """Jobs stored and not yet acknowledged for one station (for the announced timeout)."""
         ...
 
+    async def forward(self, job: Job, node: str) -> None:
+        """Hand an unfinished job to the node that now holds its station (atomically with our ack)."""
+        ...
+
+    async def save_result(self, job: Job, result: str) -> None:
+        """Keep the station's answer (OCPI result JSON) until the job is acked.
+
+        A node that dies after the station answered but before the SCSP got the result
+        leaves it here; whoever finishes the job delivers it without calling the station again.
+        """
+        ...
+
+    async def load_result(self, job: Job) -> str | None: ...
+
+
+class StationRegistry(Protocol):
+    """Which node holds which station's websocket, with the station's protocol and capabilities."""
+
+    async def up(self, info: StationInfo) -> None:
+        """The station is connected to ``info.node`` (called again when its capabilities are known)."""
+        ...
+
+    async def down(self, station_id: str, node: str) -> None:
+        """The station left ``node`` (ignored if it already reconnected elsewhere)."""
+        ...
+
+    async def lookup(self, station_id: str) -> StationInfo | None:
+        """Where the station is connected now; ``None`` if nowhere or its node is dead."""
+        ...
+
+
+class Guards(Protocol):
+    """Idempotency and rate limiting, shared by every node."""
+
+    async def claim(self, key: str, ttl: int) -> str | None:
+        """Claim an idempotency key: ``None`` if it is ours now, else the stored answer (or "")."""
+        ...
+
+    async def settle(self, key: str, answer: str, ttl: int) -> None:
+        """Store the answer for a claimed idempotency key."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give a claimed key up without an answer (the request failed before answering)."""
+        ...
+
+    async def hit(self, key: str, window: int) -> int:
+        """Count one request in the current ``window``-second bucket of ``key``; returns the count."""
+        ...
+
 
 class Backend(Protocol):
     @property
@@ -55,6 +109,30 @@ class Backend(Protocol):
 
     @property
     def jobs(self) -> JobQueue: ...
+
+    @property
+    def stations(self) -> StationRegistry: ...
+
+    @property
+    def parties(self) -> PartyStore:
+        """OCPI partners (see ``partystore.py``), shared by every node like sessions are."""
+        ...
+
+    @property
+    def guards(self) -> Guards: ...
+
+    @property
+    def node_id(self) -> str:
+        """This process's name among the nodes sharing the backend."""
+        ...
+
+    async def maintain(self) -> None:
+        """Background upkeep for as long as the node runs (Redis: heartbeat, reclaim dead nodes)."""
+        ...
+
+    async def leave(self) -> None:
+        """Graceful stop: let other nodes take over our unfinished jobs at once."""
+        ...
 
     async def next_transaction_id(self) -> int:
         """A fresh OCPP 1.6 transaction id, unique across every node sharing the backend."""

@@ -12,8 +12,10 @@ import asyncio
 import itertools
 import time
 from collections import Counter
+from typing import Any
 
-from ocpi_gateway.domain import Job, Session
+from ocpi_gateway.domain import Job, Session, StationInfo
+from ocpi_gateway.partystore import MemoryPartyStore
 
 
 class MemorySessionStore:
@@ -50,8 +52,9 @@ class MemoryJobQueue:
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._open: dict[str, Job] = {}
         self._per_station: Counter[str] = Counter()
+        self._results: dict[str, str] = {}
 
-    async def put(self, job: Job) -> None:
+    async def put(self, job: Job, node: str | None = None) -> None:
         self._open[job.job_id] = job
         self._per_station[job.station_id] += 1
         self._queue.put_nowait(job)
@@ -60,6 +63,7 @@ class MemoryJobQueue:
         return await self._queue.get()
 
     async def ack(self, job: Job) -> None:
+        self._results.pop(job.job_id, None)
         if self._open.pop(job.job_id, None) is not None:
             self._per_station[job.station_id] -= 1
             if self._per_station[job.station_id] <= 0:
@@ -68,13 +72,86 @@ class MemoryJobQueue:
     async def pending(self, station_id: str) -> int:
         return self._per_station.get(station_id, 0)
 
+    async def forward(self, job: Job, node: str) -> None:
+        raise AssertionError("the embedded backend has one node; there is nowhere to forward")
+
+    async def save_result(self, job: Job, result: str) -> None:
+        self._results[job.job_id] = result
+
+    async def load_result(self, job: Job) -> str | None:
+        return self._results.get(job.job_id)
+
+
+class MemoryStationRegistry:
+    """One node: the registry mirrors the local station directory."""
+
+    def __init__(self) -> None:
+        self._stations: dict[str, StationInfo] = {}
+
+    async def up(self, info: StationInfo) -> None:
+        self._stations[info.station_id] = info
+
+    async def down(self, station_id: str, node: str) -> None:
+        info = self._stations.get(station_id)
+        if info is not None and info.node == node:
+            del self._stations[station_id]
+
+    async def lookup(self, station_id: str) -> StationInfo | None:
+        return self._stations.get(station_id)
+
+
+class MemoryGuards:
+    """Idempotency keys and rate-limit buckets with expiry, bounded in size."""
+
+    MAX_KEYS = 100_000
+
+    def __init__(self) -> None:
+        self._answers: dict[str, tuple[float, str]] = {}
+        self._buckets: dict[str, tuple[float, int]] = {}
+
+    @staticmethod
+    def _prune(store: dict[str, Any], now: float, limit: int) -> None:
+        if len(store) < limit:
+            return
+        for key in [k for k, (expiry, _) in store.items() if expiry <= now]:
+            del store[key]
+        while len(store) >= limit:
+            del store[next(iter(store))]
+
+    async def claim(self, key: str, ttl: int) -> str | None:
+        now = time.monotonic()
+        found = self._answers.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        self._prune(self._answers, now, self.MAX_KEYS)
+        self._answers[key] = (now + ttl, "")
+        return None
+
+    async def settle(self, key: str, answer: str, ttl: int) -> None:
+        self._answers[key] = (time.monotonic() + ttl, answer)
+
+    async def release(self, key: str) -> None:
+        self._answers.pop(key, None)
+
+    async def hit(self, key: str, window: int) -> int:
+        now = time.monotonic()
+        bucket = f"{key}:{int(time.time()) // window}"
+        expiry, count = self._buckets.get(bucket, (now + window, 0))
+        self._prune(self._buckets, now, self.MAX_KEYS)
+        self._buckets[bucket] = (expiry, count + 1)
+        return count + 1
+
 
 class MemoryBackend:
     """Sessions, jobs and counters in plain dicts and an ``asyncio.Queue``."""
 
-    def __init__(self) -> None:
+    def __init__(self, node_id: str = "embedded") -> None:
+        self._node_id = node_id
         self._sessions = MemorySessionStore()
         self._jobs = MemoryJobQueue()
+        self._stations = MemoryStationRegistry()
+        self._guards = MemoryGuards()
+        self._parties = MemoryPartyStore()
         self._tx_ids = itertools.count(int(time.time()) % 1_000_000_000 + 1)
         self._profile_ids: dict[str, itertools.count[int]] = {}
 
@@ -85,6 +162,28 @@ class MemoryBackend:
     @property
     def jobs(self) -> MemoryJobQueue:
         return self._jobs
+
+    @property
+    def stations(self) -> MemoryStationRegistry:
+        return self._stations
+
+    @property
+    def guards(self) -> MemoryGuards:
+        return self._guards
+
+    @property
+    def parties(self) -> MemoryPartyStore:
+        return self._parties
+
+    @property
+    def node_id(self) -> str:
+        return self._node_id
+
+    async def maintain(self) -> None:
+        return None
+
+    async def leave(self) -> None:
+        return None
 
     async def next_transaction_id(self) -> int:
         return next(self._tx_ids)

@@ -20,7 +20,10 @@ from urllib.parse import urlsplit
 import httpx
 import structlog
 
+from ocpi_gateway.callbacks import CallbackCheck
 from ocpi_gateway.config import Settings
+from ocpi_gateway.errors import CallbackHostUnresolved, CallbackRefused
+from ocpi_gateway.metrics import counted_callback, timed_callback_attempt
 from ocpi_gateway.parties import Party, encode_token
 
 log = structlog.get_logger(__name__)
@@ -41,9 +44,13 @@ def safe_url(url: str) -> str:
 class ResultDelivery:
     """POSTs result objects to partners' response URLs on one shared HTTP client."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, settings: Settings, guard: CallbackCheck | None = None
+    ) -> None:
+        """``guard`` (``callbacks.check_callback_url`` in the app) vets the URL before each attempt."""
         self._client = client
         self._settings = settings
+        self._guard = guard
 
     def _headers(self, party: Party, correlation_id: str) -> dict[str, str]:
         ours = self._settings.ocpi
@@ -58,6 +65,7 @@ class ResultDelivery:
             "OCPI-to-party-id": party.party_id,
         }
 
+    @timed_callback_attempt
     async def _attempt(
         self, url: str, content: bytes, headers: dict[str, str], time_limit: float
     ) -> tuple[int, bytes]:
@@ -73,6 +81,7 @@ class ResultDelivery:
                     break
             return response.status_code, bytes(body[:limit])
 
+    @counted_callback
     async def post_result(
         self,
         party: Party,
@@ -113,9 +122,16 @@ class ResultDelivery:
             attempt += 1
             headers = self._headers(party, correlation_id)
             try:
+                if self._guard is not None:  # again before every attempt: DNS may have changed
+                    await self._guard(party, url)
                 status, answer = await self._attempt(
                     url, content, headers, min(settings.request_timeout, left)
                 )
+            except CallbackHostUnresolved:
+                status, reason = 0, "host unresolved"
+            except CallbackRefused as exc:
+                log.warning("callback_failed", **logged, attempt=attempt, reason=exc.reason)
+                return False
             except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
                 # Retrying cannot fix the URL itself.
                 log.warning("callback_failed", **logged, attempt=attempt, reason=type(exc).__name__)

@@ -17,6 +17,13 @@ async def run_mock_scsp(port: int, host: str = "127.0.0.1", stop: asyncio.Event 
     print(f"mock SCSP on {scsp.base_url}", flush=True)
     print(f"  versions: {scsp.base_url}/ocpi/versions (the gateway calls us with token {scsp.token!r})")
     print(f"  results:  {scsp.base_url}/results/<tag>; recorded list: {scsp.base_url}/_received", flush=True)
+    token_a = scsp.credentials.invite()
+    print(
+        f"  to register the gateway with us: ocpi-gateway parties register --versions-url "
+        f"{scsp.base_url}/ocpi/versions --token {token_a} --allow-private-callbacks"
+        f" (first `parties remove {scsp.country_code}*{scsp.party_id}` if the gateway lists us statically)",
+        flush=True,
+    )
     try:
         await (stop or asyncio.Event()).wait()
     finally:

@@ -23,10 +23,9 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from ocpi_gateway.mockscsp import client
+from ocpi_gateway.mockscsp.credentials import VERSION, MockCredentials, envelope
 from ocpi_gateway.parties import token_candidates
-from ocpi_gateway.timeutil import format_utc, utcnow
 
-VERSION = "2.2.1"
 DROP = 0  # a failure "status" meaning: close the connection without an answer
 
 # The development tokens of config/gateway.toml, so `make run` + `mock-scsp` talk at once.
@@ -56,15 +55,6 @@ class Received:
             "at": self.at,
             "status": self.status,
         }
-
-
-def _envelope(data: Any = None, status_code: int = 1000, message: str | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"status_code": status_code, "timestamp": format_utc(utcnow())}
-    if data is not None:
-        body["data"] = data
-    if message is not None:
-        body["status_message"] = message
-    return body
 
 
 @dataclass(slots=True)
@@ -113,16 +103,18 @@ class MockScsp:
         self._runner: web.AppRunner | None = None
         self._client: httpx.AsyncClient | None = None
         self._tag = 0
+        # Handshake state and failure knobs (see mockscsp/credentials.py).
+        self.credentials = MockCredentials(self)
+        self.unregistered = False
+        self.versions_status = 200
+        self.published_versions: list[str] = [VERSION]
+        self.omitted_endpoints: set[str] = set()
 
     # --- lifecycle ------------------------------------------------------------------
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_get("/ocpi/versions", self._versions)
-        app.router.add_get("/ocpi/versions/", self._versions)
-        app.router.add_get(f"/ocpi/{VERSION}", self._details)
-        app.router.add_get(f"/ocpi/{VERSION}/", self._details)
-        app.router.add_get(f"/ocpi/{VERSION}/credentials", self._credentials)
+        self.credentials.routes(app)
         app.router.add_get("/_received", self._dump)
         app.router.add_route("*", "/{tail:.*}", self._record)
         return app
@@ -182,7 +174,7 @@ class MockScsp:
 
     # --- OCPI client side -------------------------------------------------------------
 
-    def _http(self) -> httpx.AsyncClient:
+    def http(self) -> httpx.AsyncClient:
         if self._client is None:
             raise RuntimeError("MockScsp.start() first: the HTTP client is made there")
         return self._client
@@ -195,7 +187,7 @@ class MockScsp:
     ) -> dict[str, Any]:
         """PUT a profile on the gateway; returns its JSON answer."""
         return await client.put_profile(
-            self._http(), gateway_base, token, session_id, profile, response_url, self._route()
+            self.http(), gateway_base, token, session_id, profile, response_url, self._route()
         )
 
     async def get_profile(
@@ -203,7 +195,7 @@ class MockScsp:
     ) -> dict[str, Any]:
         """GET the active profile from the gateway; returns its JSON answer."""
         return await client.get_profile(
-            self._http(), gateway_base, token, session_id, duration, response_url, self._route()
+            self.http(), gateway_base, token, session_id, duration, response_url, self._route()
         )
 
     async def delete_profile(
@@ -211,41 +203,13 @@ class MockScsp:
     ) -> dict[str, Any]:
         """DELETE the profile on the gateway; returns its JSON answer."""
         return await client.delete_profile(
-            self._http(), gateway_base, token, session_id, response_url, self._route()
+            self.http(), gateway_base, token, session_id, response_url, self._route()
         )
 
     # --- HTTP handlers ---------------------------------------------------------------
 
     def _authorised(self, request: web.Request) -> bool:
         return self.token in token_candidates(request.headers.get("Authorization"))
-
-    async def _versions(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return web.json_response(_envelope(status_code=2000, message="unknown token"), status=401)
-        return web.json_response(_envelope([{"version": VERSION, "url": f"{self.base_url}/ocpi/{VERSION}"}]))
-
-    async def _details(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return web.json_response(_envelope(status_code=2000, message="unknown token"), status=401)
-        base = f"{self.base_url}/ocpi/{VERSION}"
-        endpoints = [
-            {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
-            {"identifier": "chargingprofiles", "role": "SENDER", "url": f"{base}/chargingprofiles"},
-            {"identifier": "sessions", "role": "RECEIVER", "url": f"{base}/sessions"},
-        ]
-        return web.json_response(_envelope({"version": VERSION, "endpoints": endpoints}))
-
-    async def _credentials(self, request: web.Request) -> web.Response:
-        if not self._authorised(request):
-            return web.json_response(_envelope(status_code=2000, message="unknown token"), status=401)
-        role = {
-            "role": "SCSP",
-            "party_id": self.party_id,
-            "country_code": self.country_code,
-            "business_details": {"name": "ocpi-gateway mock SCSP"},
-        }
-        credentials = {"token": self.token, "url": f"{self.base_url}/ocpi/versions", "roles": [role]}
-        return web.json_response(_envelope(credentials))
 
     async def _dump(self, request: web.Request) -> web.Response:
         return web.json_response([item.as_json() for item in self.received])
@@ -279,11 +243,11 @@ class MockScsp:
             return web.Response(status=499)  # never sent: the connection is gone
         headers = {k: v for k in ("X-Request-ID", "X-Correlation-ID") if (v := request.headers.get(k))}
         if status >= 300:
-            envelope = _envelope(
+            failed = envelope(
                 status_code=3000 if status >= 500 else 2000, message=f"mock SCSP answered {status}"
             )
-            return web.json_response(envelope, status=status, headers=headers)
-        return web.json_response(_envelope(), headers=headers)
+            return web.json_response(failed, status=status, headers=headers)
+        return web.json_response(envelope(), headers=headers)
 
     def _print(self, item: Received) -> None:
         if self.quiet:

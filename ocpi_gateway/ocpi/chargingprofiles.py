@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from ocpi_gateway.appkeys import SETTINGS, STEERING
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import InvalidParameters
+from ocpi_gateway.metrics import OCPI_RESULT
 from ocpi_gateway.ocpi.envelope import json_response
 from ocpi_gateway.ocpi.middlewares import parse_body, request_context, require_party
 from ocpi_gateway.ocpi.models import (
@@ -108,6 +109,7 @@ def duration_from_query(request: web.Request) -> int:
 def _answer(
     request: web.Request, settings: Settings, session_id: str, response: ChargingProfileResponse
 ) -> web.Response:
+    request[OCPI_RESULT] = response.result.value  # counted by metrics.ocpi_requests
     log.info(
         "chargingprofiles_answered",
         method=request.method,
@@ -126,7 +128,7 @@ def _answer(
 
 async def put_profile(request: web.Request) -> web.Response:
     """``PUT …/chargingprofiles/{session_id}``: set or replace the session's profile."""
-    party = require_party(request)
+    party = await require_party(request)
     session_id = validate_session_id(request.match_info["session_id"])
     body = await parse_body(request, SetChargingProfile)
     response = await request.app[STEERING].set_profile(party, session_id, body, request_context(request))
@@ -135,7 +137,7 @@ async def put_profile(request: web.Request) -> web.Response:
 
 async def get_profile(request: web.Request) -> web.Response:
     """``GET …/chargingprofiles/{session_id}?duration=&response_url=``: ask for the active profile."""
-    party = require_party(request)
+    party = await require_party(request)
     session_id = validate_session_id(request.match_info["session_id"])
     duration = duration_from_query(request)
     response_url = response_url_from_query(request)
@@ -147,7 +149,7 @@ async def get_profile(request: web.Request) -> web.Response:
 
 async def delete_profile(request: web.Request) -> web.Response:
     """``DELETE …/chargingprofiles/{session_id}?response_url=``: clear the gateway's profile."""
-    party = require_party(request)
+    party = await require_party(request)
     session_id = validate_session_id(request.match_info["session_id"])
     response_url = response_url_from_query(request)
     response = await request.app[STEERING].clear_profile(

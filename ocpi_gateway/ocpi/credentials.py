@@ -1,68 +1,83 @@
-"""OCPI credentials: GET answers for real; the registration handshake is a clean seam for later.
+"""OCPI credentials, the server side: GET, POST (register), PUT (update or rotate), DELETE (unregister).
 
-POST / PUT / DELETE check the OCPI 405 rules (POST when already registered, PUT or DELETE
-when not) and otherwise refuse honestly: the gateway never pretends a handshake succeeded,
-since the partner would then switch to a token we never issued.
+POST is for a partner holding a token A and PUT for a registered one (405 otherwise, and
+DELETE likewise needs a registered partner). On POST and PUT we read the partner's versions
+and 2.2.1 details with the token in their body (token B), keep their endpoints, issue a new
+token C and answer our credentials with it. Only then is the stored record replaced, in one
+write: token A (or the previous token C) stops working at that moment, and a failed handshake
+changes nothing (3001 their API unusable, 3002 no 2.2.1, 3003 required endpoints missing).
 """
 
 from __future__ import annotations
 
-import hmac
-
+import structlog
 from aiohttp import hdrs, web
 
-from ocpi_gateway.appkeys import SETTINGS
-from ocpi_gateway.config import token_digest
-from ocpi_gateway.errors import MethodNotAllowed, OcpiError
+from ocpi_gateway.appkeys import HTTP_CLIENT, PARTIES, SETTINGS
+from ocpi_gateway.delivery.client import safe_url
+from ocpi_gateway.errors import InvalidParameters, MethodNotAllowed
+from ocpi_gateway.handshake import Credentials, HandshakeClient, our_credentials, registered_record
 from ocpi_gateway.ocpi.envelope import json_response
-from ocpi_gateway.ocpi.middlewares import require_party
-from ocpi_gateway.ocpi.versions import versions_url
-from ocpi_gateway.parties import Party, token_candidates
+from ocpi_gateway.ocpi.middlewares import parse_body, require_party
+from ocpi_gateway.parties import Party, new_token, presented_token
 
-HANDSHAKE_UNAVAILABLE = "credentials handshake not available in this version"
-
-
-def _handshake_unavailable() -> OcpiError:
-    """Status 2000 with HTTP 501: registration is not implemented yet, and we say so."""
-    return OcpiError(HANDSHAKE_UNAVAILABLE, http_status=501)
-
-
-def _presented_token(request: web.Request, party: Party) -> str:
-    """The token the caller authenticated with, in clear: we store only its digest."""
-    for candidate in token_candidates(request.headers.get(hdrs.AUTHORIZATION)):
-        if party.token_digest is not None and hmac.compare_digest(
-            token_digest(candidate), party.token_digest
-        ):
-            return candidate
-    raise AssertionError("require_party accepted a token that matches no candidate")  # pragma: no cover
+log = structlog.get_logger(__name__)
 
 
 async def get_credentials(request: web.Request) -> web.Response:
     """``GET credentials``: the object this caller uses to reach us (its token, our URL and role)."""
-    party = require_party(request, registered=False)
-    settings = request.app[SETTINGS]
-    role = {
-        "role": "CPO",
-        "party_id": settings.ocpi.party_id.upper(),
-        "country_code": settings.ocpi.country_code.upper(),
-        "business_details": {"name": settings.ocpi.business_name},
-    }
-    return json_response(
-        {"token": _presented_token(request, party), "url": versions_url(settings), "roles": [role]}
-    )
+    party = await require_party(request, registered=False)
+    token = presented_token(request.headers.get(hdrs.AUTHORIZATION), party)
+    if token is None:  # pragma: no cover - require_party matched one of the same candidates
+        raise AssertionError("require_party accepted a token that matches no candidate")
+    return json_response(our_credentials(request.app[SETTINGS], token))
 
 
 async def post_credentials(request: web.Request) -> web.Response:
-    """``POST credentials`` (register): 405 when already registered, else not available yet."""
-    party = require_party(request, registered=False)
+    """``POST credentials`` (register with token A): 405 when already registered."""
+    party = await require_party(request, registered=False)
     if party.registered:
         raise MethodNotAllowed("Already registered: use PUT to update the credentials")
-    raise _handshake_unavailable()
+    return await _handshake(request, party, "registered")
 
 
 async def update_or_delete_credentials(request: web.Request) -> web.Response:
-    """``PUT`` / ``DELETE credentials``: 405 when not registered, else not available yet."""
-    party = require_party(request, registered=False)
+    """``PUT`` (update, rotate) / ``DELETE`` (unregister) credentials: 405 when not registered."""
+    party = await require_party(request, registered=False)
     if not party.registered:
         raise MethodNotAllowed("Not registered: use POST to register first")
-    raise _handshake_unavailable()
+    if request.method == hdrs.METH_PUT:
+        return await _handshake(request, party, "updated")
+    await request.app[PARTIES].remove(party.key)
+    log.info("party_unregistered", party=party.key)
+    return json_response()
+
+
+async def _handshake(request: web.Request, party: Party, outcome: str) -> web.Response:
+    """Read their endpoints with their new token, store them with a new token C, answer ours.
+
+    Raises:
+        InvalidParameters: the body is not a Credentials object naming the caller's party.
+        ClientApiUnusable / UnsupportedVersion / NoMatchingEndpoints: 3001 / 3002 / 3003.
+        MethodNotAllowed: the partner's credentials changed while this request ran.
+    """
+    theirs = await parse_body(request, Credentials)
+    keys = {f"{r.country_code}*{r.party_id}".upper() for r in theirs.roles}
+    if party.key not in keys:
+        raise InvalidParameters(f"roles: none names {party.key}, the party this token belongs to")
+    client = HandshakeClient(request.app[HTTP_CLIENT], allow_private=party.allow_private_callbacks)
+    endpoints = await client.discover(theirs.url, theirs.token)
+    parties = request.app[PARTIES]
+    current = await parties.get(party.key)
+    if current is None or current.token_digest != party.token_digest:
+        raise MethodNotAllowed("The credentials changed while this request ran; start again")
+    our_token = new_token()
+    await parties.put(registered_record(current, theirs, endpoints, our_token))
+    log.info(
+        f"party_{outcome}",
+        party=party.key,
+        role=theirs.role_for(party.key).role,
+        versions_url=safe_url(theirs.url),
+        endpoints=len(endpoints),
+    )
+    return json_response(our_credentials(request.app[SETTINGS], our_token))

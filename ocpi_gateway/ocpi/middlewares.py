@@ -60,7 +60,7 @@ def request_context(request: web.Request) -> RequestContext:
     return ctx
 
 
-def require_party(request: web.Request, *, registered: bool = True) -> Party:
+async def require_party(request: web.Request, *, registered: bool = True) -> Party:
     """The party behind the request's token, or :class:`Unauthorized` (HTTP 401).
 
     Args:
@@ -68,7 +68,7 @@ def require_party(request: web.Request, *, registered: bool = True) -> Party:
         registered: refuse a party that holds only a credentials token A. Versions and
             credentials pass ``False``: token A is exactly what they exist for.
     """
-    party = request.app[PARTIES].authenticate(request.headers.get(hdrs.AUTHORIZATION))
+    party = await request.app[PARTIES].authenticate(request.headers.get(hdrs.AUTHORIZATION))
     if party is None:
         raise Unauthorized()
     if registered and not party.registered:

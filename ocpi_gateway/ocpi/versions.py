@@ -27,14 +27,14 @@ def versions_url(settings: Settings) -> str:
 
 async def get_versions(request: web.Request) -> web.Response:
     """``GET /ocpi/versions``: the single version we speak and where its details live."""
-    require_party(request, registered=False)
+    await require_party(request, registered=False)
     base = request.app[SETTINGS].http.base_url
     return json_response([{"version": VERSION, "url": base + DETAILS_PATH}])
 
 
 async def get_version_details(request: web.Request) -> web.Response:
     """``GET /ocpi/2.2.1``: the modules we implement, with the interface role of each."""
-    require_party(request, registered=False)
+    await require_party(request, registered=False)
     base = request.app[SETTINGS].http.base_url
     endpoints = [
         # OCPI 2.2.1-d2: the role of credentials is meaningless; publish SENDER.

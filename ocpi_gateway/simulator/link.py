@@ -45,17 +45,18 @@ class Link:
         session: aiohttp.ClientSession,
         url: str,
         protocol: str,
-        auth: aiohttp.BasicAuth | None,
+        authorization: str | None,
         make_cp: ChargePointFactory,
         on_closed: Callable[[], None],
     ) -> Link:
-        """Dial ``url`` offering only ``protocol`` and start reading.
+        """Dial ``url`` offering only ``protocol`` (with ``authorization`` as the header) and start reading.
 
         Raises:
             aiohttp.ClientError: the handshake failed (refused, 401, 404 ...).
             StationLinkClosed: the CSMS did not agree on the subprotocol.
         """
-        ws = await session.ws_connect(url, protocols=[protocol], auth=auth, autoping=True)
+        headers = {"Authorization": authorization} if authorization else None
+        ws = await session.ws_connect(url, protocols=[protocol], headers=headers, autoping=True)
         if ws.protocol != protocol:
             await ws.close()
             raise StationLinkClosed(f"{url}: the CSMS did not accept {protocol}")

@@ -25,6 +25,7 @@ from ocpi_gateway.simulator.profiles import StationConfig
 from ocpi_gateway.simulator.state import EventSink, StationState, Transaction
 from ocpi_gateway.simulator.v16 import SimulatedChargePointV16
 from ocpi_gateway.simulator.v201 import SimulatedChargePointV201
+from ocpi_gateway.stations.auth import basic_authorization
 from ocpi_gateway.stations.connection import WebSocketConnection
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.composite import StoredProfile
@@ -139,7 +140,8 @@ class SimulatedStation:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
             self._own_session = True
-        auth = aiohttp.BasicAuth(self.station_id, self.password) if self.password is not None else None
+        # Built by hand: aiohttp.BasicAuth is deprecated (and the user is always the station id).
+        auth = basic_authorization(self.station_id, self.password) if self.password is not None else None
         self._link = await Link.open(
             self._session,
             self.url,

@@ -2,9 +2,13 @@
 
 * a typed ``on`` decorator (the ``ocpp`` one is untyped and would make every handler
   ``Any`` under mypy --strict);
-* ``route_message`` guarded so that a frame the ``ocpp`` package chokes on (an
-  unhashable action, a handler bug) is logged and dropped instead of ending ``start()``
-  and with it the station's connection;
+* ``route_message`` taken over from the ``ocpp`` package so that no frame can end
+  ``start()`` (and with it the station's connection) or grow memory: the envelope is read
+  by :mod:`.frames`, which names the OCPP-J answer for a broken one; an unknown action gets
+  ``NotImplemented`` and a known one without a handler ``NotSupported`` (the package has the
+  two swapped); a handler that fails answers ``InternalError``; a CALLRESULT or CALLERROR
+  is queued only when it answers the call this side is waiting for, so stray or repeated
+  responses cannot pile up in the package's response queue;
 * the station's identity as learnt at boot, for ``GET /admin/stations``.
 
 Handlers here and in the version modules answer at once and never ``await self.call()``:
@@ -14,17 +18,23 @@ handler would wait for an answer nobody reads.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import structlog
 from ocpp.charge_point import ChargePoint
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, CallError, CallResult
 from ocpp.routing import on as _ocpp_on
+from ocpp.v16.enums import Action as Action16
+from ocpp.v201.enums import Action as Action201
 
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import StationDisconnected
 from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
 from ocpi_gateway.timeutil import format_utc, parse_utc, utcnow
 
 log = structlog.get_logger(__name__)
@@ -34,6 +44,11 @@ Handler = TypeVar("Handler", bound=Callable[..., Any])
 # The gateway's own deadline (``StationLink.call(timeout=...)``) governs every call; the
 # package's per-call timeout only has to be longer than any of ours.
 PACKAGE_RESPONSE_TIMEOUT = 24 * 3600
+
+_KNOWN_ACTIONS: dict[str, frozenset[str]] = {
+    "1.6": frozenset(action.value for action in Action16),
+    "2.0.1": frozenset(action.value for action in Action201),
+}
 
 
 def on(action: str) -> Callable[[Handler], Handler]:
@@ -54,15 +69,87 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         self.vendor: str | None = None
         self.model: str | None = None
         self.details: dict[str, str] = {}
+        self._awaiting: set[str] = set()
+
+    async def call(
+        self,
+        payload: Any,
+        suppress: bool = True,
+        unique_id: str | None = None,
+        skip_schema_validation: bool = False,
+    ) -> Any:
+        """The package's ``call``, with its message id noted so that only its answer is queued."""
+        unique_id = unique_id or str(uuid.uuid4())
+        self._awaiting.add(unique_id)
+        try:
+            return await super().call(
+                payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=skip_schema_validation
+            )
+        finally:
+            self._awaiting.discard(unique_id)
 
     async def route_message(self, raw_msg: str) -> None:
         """Route one frame; nothing one frame does may end the station's receive loop."""
+        frame = read_frame(raw_msg, self._ocpp_version)
+        if isinstance(frame, Frame):  # every line about this frame names its OCPP message id
+            structlog.contextvars.bind_contextvars(ocpp_message_id=frame.unique_id)
         try:
-            await super().route_message(raw_msg)
+            if isinstance(frame, BadFrame):
+                log.warning(
+                    "ocpp_frame_rejected",
+                    station_id=self.station_id,
+                    reason=frame.reason,
+                    size=len(raw_msg),
+                    answered=frame.answer is not None,
+                )
+                if frame.answer is not None:
+                    await self._send(frame.answer)
+            elif frame.message_type == CALL:
+                await self._route_call(frame)
+            else:
+                self._route_response(frame)
         except StationDisconnected:
             log.info("ocpp_reply_not_sent", station_id=self.station_id)
         except Exception:
-            log.exception("ocpp_frame_dropped", station_id=self.station_id, size=len(raw_msg))
+            log.exception("ocpp_frame_failed", station_id=self.station_id, size=len(raw_msg))
+            if isinstance(frame, Frame) and frame.message_type == CALL:
+                await self._send_quietly(call_error(frame.unique_id, "InternalError", "the CSMS failed"))
+        finally:
+            structlog.contextvars.unbind_contextvars("ocpp_message_id")
+
+    async def _route_call(self, frame: Frame) -> None:
+        """Answer a CALL: NotImplemented/NotSupported without a handler, else run the handler."""
+        handlers = self.route_map.get(frame.action)
+        if not handlers or "_on_action" not in handlers:
+            known = frame.action in _KNOWN_ACTIONS.get(self._ocpp_version, frozenset())
+            code = "NotSupported" if known else "NotImplemented"
+            log.info("ocpp_action_refused", station_id=self.station_id, action=frame.action[:64], code=code)
+            await self._send(call_error(frame.unique_id, code, f"{frame.action[:64]} is not handled"))
+            return
+        message = Call(frame.unique_id, frame.action, frame.payload)
+        try:
+            await self._handle_call(message)
+        except OCPPError as error:  # schema violations and the like: the package's own codes
+            log.info("ocpp_call_invalid", station_id=self.station_id, action=frame.action, code=error.code)
+            await self._send(message.create_call_error(error).to_json())
+
+    def _route_response(self, frame: Frame) -> None:
+        """Hand the answer to the waiting ``call()``; drop answers nobody waits for."""
+        if frame.unique_id not in self._awaiting:
+            log.info("ocpp_unexpected_response", station_id=self.station_id, message_id=frame.unique_id)
+            return
+        self._awaiting.discard(frame.unique_id)  # a repeated answer is unexpected too
+        if frame.message_type == CALLRESULT:
+            self._response_queue.put_nowait(CallResult(frame.unique_id, frame.payload))
+        else:
+            assert frame.error is not None  # read_frame fills it for every CALLERROR
+            self._response_queue.put_nowait(CallError(frame.unique_id, *frame.error))
+
+    async def _send_quietly(self, text: str) -> None:
+        try:
+            await self._send(text)
+        except StationDisconnected:
+            log.info("ocpp_reply_not_sent", station_id=self.station_id)
 
     def remember_boot(self, vendor: str | None, model: str | None, **details: str | None) -> None:
         """Keep what the station said about itself at boot (shown by the admin API)."""

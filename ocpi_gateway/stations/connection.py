@@ -3,16 +3,22 @@
 ``ocpp.ChargePoint.start()`` loops on ``await connection.recv()`` forever, so ``recv()``
 must *raise* once the socket is closing or closed, otherwise the loop spins on empty
 messages. OCPP-J frames are text only: a binary frame is a protocol violation, so the
-socket is closed with 1003 (unsupported data) rather than silently ignored. Works for
-both ends: the gateway's ``web.WebSocketResponse`` and a client's
-``ClientWebSocketResponse`` (the station simulator and the tests).
+socket is closed with 1003 (unsupported data) rather than silently ignored. On the
+gateway's side every frame also takes a token from the station's
+:class:`~ocpi_gateway.stations.flood.TokenBucket`; a station that floods is closed with 1008
+(policy violation). Works for both ends: the gateway's ``web.WebSocketResponse`` and a
+client's ``ClientWebSocketResponse`` (the station simulator and the tests).
 """
 
 from __future__ import annotations
 
+import structlog
 from aiohttp import ClientWebSocketResponse, WSCloseCode, WSMsgType, web
 
 from ocpi_gateway.errors import StationDisconnected
+from ocpi_gateway.stations.flood import TokenBucket
+
+log = structlog.get_logger(__name__)
 
 WebSocket = web.WebSocketResponse | ClientWebSocketResponse
 
@@ -20,8 +26,9 @@ WebSocket = web.WebSocketResponse | ClientWebSocketResponse
 class WebSocketConnection:
     """What ``ocpp.ChargePoint`` needs from a connection, over an aiohttp websocket."""
 
-    def __init__(self, ws: WebSocket) -> None:
+    def __init__(self, ws: WebSocket, bucket: TokenBucket | None = None) -> None:
         self._ws = ws
+        self._bucket = bucket
 
     @property
     def closed(self) -> bool:
@@ -31,9 +38,19 @@ class WebSocketConnection:
         """The next TEXT frame.
 
         Raises:
-            StationDisconnected: the socket closed, errored, or sent a binary frame.
+            StationDisconnected: the socket closed, errored, sent a binary frame or flooded.
         """
         msg = await self._ws.receive()
+        frame = msg.type in (WSMsgType.TEXT, WSMsgType.BINARY)
+        if frame and self._bucket is not None and not self._bucket.take():
+            log.warning(
+                "station_flood_closed",
+                station_id=self._bucket.station_id,
+                max_messages_per_second=self._bucket.rate,
+                burst=self._bucket.burst,
+            )
+            await self._ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"message rate exceeded")
+            raise StationDisconnected("message rate exceeded")
         if msg.type is WSMsgType.TEXT:
             return str(msg.data)
         if msg.type is WSMsgType.BINARY:

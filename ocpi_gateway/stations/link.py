@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from ocpi_gateway.errors import (
     StationOffline,
     StationTimeout,
 )
+from ocpi_gateway.metrics import station_call
 from ocpi_gateway.stations.central import GatewayChargePoint
 from ocpi_gateway.stations.connection import WebSocketConnection
 from ocpi_gateway.timeutil import utcnow
@@ -111,10 +113,21 @@ class DirectLink:
         await self._connection.close(code, reason)
 
     async def call(self, payload: Any, *, timeout: float) -> Any:  # StationLink's signature
-        """Send one OCPP CALL and return its ``call_result`` dataclass (see ``StationLink.call``)."""
+        """Send one OCPP CALL and return its ``call_result`` dataclass (see ``StationLink.call``).
+
+        The CALL's message id is made here and bound as ``ocpp_message_id`` in the *caller's*
+        log context on purpose: the job's later lines (the answer, the callback) belong to
+        this call too; ``JobRunner.run`` unbinds it with the job's other ids.
+        """
+        message_id = str(uuid.uuid4())
+        structlog.contextvars.bind_contextvars(ocpp_message_id=message_id)
+        with station_call(type(payload).__name__):
+            return await self._call(payload, message_id, timeout)
+
+    async def _call(self, payload: Any, message_id: str, timeout: float) -> Any:
         if self.closed:
             raise StationOffline(f"station {self.station_id} is not connected")
-        work = asyncio.ensure_future(self._call_in_turn(payload))
+        work = asyncio.ensure_future(self._call_in_turn(payload, message_id))
         dropped = asyncio.ensure_future(self._closed.wait())
         try:
             done, _ = await asyncio.wait(
@@ -132,13 +145,13 @@ class DirectLink:
         log.info("station_call_timeout", station_id=self.station_id, action=action, timeout=timeout)
         raise StationTimeout(f"station {self.station_id} did not answer {action} within {timeout}s")
 
-    async def _call_in_turn(self, payload: Any) -> Any:
+    async def _call_in_turn(self, payload: Any, message_id: str) -> Any:
         """Wait for this station's previous call, then make this one; map the package's errors."""
         async with self._lock:
             if self.closed:
                 raise StationDisconnected(f"station {self.station_id} disconnected")
             try:
-                return await self._cp.call(payload, suppress=False)
+                return await self._cp.call(payload, suppress=False, unique_id=message_id)
             except StationError:
                 raise
             except OCPPError as exc:

@@ -20,10 +20,11 @@ from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import OcppVersion, StationInfo
 from ocpi_gateway.errors import StationError
 from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.auth import station_authenticated
+from ocpi_gateway.stations.auth import StationAuthenticator
 from ocpi_gateway.stations.central import GatewayChargePoint
 from ocpi_gateway.stations.connection import WebSocketConnection
 from ocpi_gateway.stations.driver import StationLink
+from ocpi_gateway.stations.flood import FloodGuard
 from ocpi_gateway.stations.link import DirectLink
 from ocpi_gateway.stations.probe import read_capabilities
 from ocpi_gateway.stations.v16 import StationV16
@@ -42,6 +43,9 @@ _CHARGE_POINTS: dict[OcppVersion, type[GatewayChargePoint]] = {
 }
 
 OnConnected = Callable[[StationLink], Awaitable[None]]
+# Told when a station comes (True, again once its capabilities are read) or goes (False)
+# on this node, so a shared registry can route jobs to the node that holds the socket.
+OnPresence = Callable[[StationInfo, bool], Awaitable[None]]
 
 
 def choose_subprotocol(offered: str | None) -> OcppVersion | None:
@@ -60,12 +64,16 @@ class DirectStations:
         *,
         node_id: str,
         on_connected: OnConnected | None = None,
+        on_presence: OnPresence | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._node_id = node_id
         self._on_connected = on_connected
+        self._on_presence = on_presence
         self._known = {station.station_id for station in settings.ocpp.stations}
+        self._auth = StationAuthenticator(settings)
+        self._flood = FloodGuard(settings.ocpp.max_messages_per_second, settings.ocpp.message_burst)
         self._links: dict[str, DirectLink] = {}
         self._waiters: dict[str, set[asyncio.Future[None]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -122,8 +130,9 @@ class DirectStations:
         if not self._admits(station_id):
             log.warning("station_refused", station_id=station_id, reason="unknown station id")
             raise web.HTTPNotFound(text="unknown charging station")
-        if not station_authenticated(self._settings, station_id, request.headers.get(hdrs.AUTHORIZATION)):
-            log.warning("station_refused", station_id=station_id, reason="authentication failed")
+        refusal = await self._auth.refusal(station_id, request.headers.get(hdrs.AUTHORIZATION))
+        if refusal is not None:
+            log.warning("station_refused", station_id=station_id, reason=refusal)
             raise web.HTTPUnauthorized(headers={hdrs.WWW_AUTHENTICATE: 'Basic realm="ocpp"'})
         protocol = choose_subprotocol(request.headers.get(hdrs.SEC_WEBSOCKET_PROTOCOL))
         ws = web.WebSocketResponse(
@@ -140,7 +149,8 @@ class DirectStations:
             await ws.close(code=code, message=reason.encode())
             return ws
         try:
-            await self._serve(station_id, protocol, WebSocketConnection(ws))
+            connection = WebSocketConnection(ws, self._flood.bucket(station_id))
+            await self._serve(station_id, protocol, connection)
         except Exception:
             log.exception("station_connection_failed", station_id=station_id, protocol=protocol.value)
         return ws
@@ -165,13 +175,23 @@ class DirectStations:
         for waiter in self._waiters.get(station_id, set()):
             if not waiter.done():
                 waiter.set_result(None)
+        await self._tell_presence(link, up=True)
         self._spawn(self._after_connect(link))
         try:
             await link.run()
         finally:
             if self._links.get(station_id) is link:
                 del self._links[station_id]
+                await self._tell_presence(link, up=False)
             log.info("station_disconnected", station_id=station_id, protocol=protocol.value)
+
+    async def _tell_presence(self, link: DirectLink, *, up: bool) -> None:
+        if self._on_presence is None:
+            return
+        try:
+            await self._on_presence(link.info(), up)
+        except Exception:
+            log.exception("station_presence_failed", station_id=link.station_id, up=up)
 
     async def _after_connect(self, link: DirectLink) -> None:
         """Read capabilities (bounded by call_timeout), then tell the lead's hook."""
@@ -186,6 +206,8 @@ class DirectStations:
             units=sorted(link.capabilities.allowed_units),
             smart_charging=link.capabilities.smart_charging,
         )
+        if not link.closed:
+            await self._tell_presence(link, up=True)
         if self._on_connected is None or link.closed:
             return
         try:

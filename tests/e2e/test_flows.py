@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from ocpi_gateway.mockscsp import MockScsp
-from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
+from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A, delete_profile, get_profile, ocpi_headers, put_profile
 
 
@@ -341,14 +341,9 @@ class TestRefusals:
 
 class TestReconnect:
     async def test_profile_is_reapplied_after_reconnect(
-        self,
-        gateway_factory: GatewayFactory,
-        station_factory: StationFactory,
-        mock_scsp: MockScsp,
-        protocol: str,
+        self, gateway: Gateway, station_factory: StationFactory, mock_scsp: MockScsp, protocol: str
     ) -> None:
         """A station that drops and reconnects gets its session's SCSP profile again, same id."""
-        gateway = await gateway_factory()
         station, session_id = await started(station_factory, gateway, protocol)
         url = mock_scsp.result_url("re")
         await put_profile(gateway.base_url, SCSP_TOKEN, session_id, PROFILE_A, url)

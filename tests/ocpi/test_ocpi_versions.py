@@ -1,4 +1,4 @@
-"""Versions, version details and credentials: discovery with any token, honest handshake refusal."""
+"""Versions, version details and credentials: discovery with any token, the credentials 405 rules."""
 
 from __future__ import annotations
 
@@ -77,13 +77,11 @@ class TestCredentials:
         assert (await response.json())["status_code"] == 2000
 
     @pytest.mark.parametrize(
-        ("method", "token"),
-        [("POST", TOKEN_A), ("PUT", SCSP_TOKEN), ("DELETE", SCSP_TOKEN)],
-        ids=["post-unregistered", "put-registered", "delete-registered"],
+        ("method", "token"), [("POST", TOKEN_A), ("PUT", SCSP_TOKEN)], ids=["post-invited", "put-registered"]
     )
-    async def test_handshake_is_refused_honestly(self, client: Client, method: str, token: str) -> None:
-        """Otherwise the handshake answers 2000 "not available", never a fake success."""
+    async def test_handshake_body_must_be_credentials(self, client: Client, method: str, token: str) -> None:
+        """Allowed POST/PUT with a body that is no Credentials object: 2001 naming the fields."""
         response = await client.request(method, "/ocpi/2.2.1/credentials", json={}, headers=auth(token))
         body = await response.json()
-        assert (response.status, body["status_code"]) == (501, 2000)
-        assert body["status_message"] == "credentials handshake not available in this version"
+        assert (response.status, body["status_code"]) == (400, 2001)
+        assert body["status_message"] == "token: Field required; url: Field required; roles: Field required"

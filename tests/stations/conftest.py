@@ -26,7 +26,8 @@ from ocpp.v201 import call_result as result201
 from pydantic import SecretStr
 
 from ocpi_gateway.backend.memory import MemoryBackend
-from ocpi_gateway.config import OcpiSettings, OcppSettings, Settings, StationSettings, token_digest
+from ocpi_gateway.config import OcpiSettings, OcppSettings, Settings, StationSettings
+from ocpi_gateway.passwords import hash_password
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.central import on
 from ocpi_gateway.stations.connection import WebSocketConnection
@@ -92,7 +93,9 @@ async def endpoint_factory() -> AsyncIterator[EndpointFactory]:
                 stations=tuple(
                     StationSettings(
                         station_id=s,
-                        password_hash=SecretStr(token_digest(passwords[s])) if s in passwords else None,
+                        password_hash=SecretStr(hash_password(passwords[s], n=2**8))
+                        if s in passwords
+                        else None,
                     )
                     for s in stations
                 ),

@@ -154,11 +154,11 @@ class TestBadFrames:
         assert answer[2]["status"] == "Accepted"  # type: ignore[index]
 
     async def test_unknown_action_gets_a_call_error(self, raw_socket: RawFactory) -> None:
-        """A CALL for an action OCPP 1.6 does not have is answered with CALLERROR NotSupported."""
+        """A CALL for an action OCPP 1.6 does not know is answered with CALLERROR NotImplemented."""
         ws = await raw_socket("CP1")
         await ws.send_str('[2, "u1", "NoSuchAction", {}]')
         answer = await answer_to(ws, "u1")
-        assert answer[:3] == [4, "u1", "NotSupported"]
+        assert answer[:3] == [4, "u1", "NotImplemented"]
 
     async def test_binary_frame_closes_with_1003(self, endpoint: Endpoint, raw_socket: RawFactory) -> None:
         """OCPP-J is text only: a binary frame closes the socket with 1003 (unsupported data)."""

@@ -1,0 +1,118 @@
+"""The durable Redis backend: the same interface as the embedded one, shared by every node.
+
+Composition only: sessions, presence, guards and sequences live in ``redis_store``, jobs in
+``redis_jobs``, key names in ``keys``. ``maintain`` keeps this node's heartbeat fresh and
+reclaims the jobs of dead nodes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import redis.asyncio as aioredis
+import structlog
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ocpi_gateway.backend.keys import Keys
+from ocpi_gateway.backend.redis_jobs import RedisJobQueue
+from ocpi_gateway.backend.redis_store import (
+    RedisGuards,
+    RedisPartyStore,
+    RedisSequences,
+    RedisSessionStore,
+    RedisStationRegistry,
+    redis_errors,
+)
+from ocpi_gateway.config import RedisSettings
+from ocpi_gateway.errors import BackendError
+
+log = structlog.get_logger(__name__)
+
+
+class RedisBackend:
+    def __init__(self, settings: RedisSettings, node_id: str) -> None:
+        self._settings = settings
+        self._node_id = node_id
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+            settings.url,
+            decode_responses=True,
+            socket_timeout=5,
+            socket_connect_timeout=2,
+            health_check_interval=15,
+            # A pooled connection left stale by a Redis restart is replaced, not reported.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        keys = Keys(settings.key_prefix)
+        self._sessions = RedisSessionStore(self._redis, keys, settings.completed_session_ttl)
+        self._stations = RedisStationRegistry(self._redis, keys, settings.node_ttl)
+        self._guards = RedisGuards(self._redis, keys)
+        self._sequences = RedisSequences(self._redis, keys)
+        self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations)
+        self._parties = RedisPartyStore(self._redis, keys)
+
+    @property
+    def sessions(self) -> RedisSessionStore:
+        return self._sessions
+
+    @property
+    def jobs(self) -> RedisJobQueue:
+        return self._jobs
+
+    @property
+    def parties(self) -> RedisPartyStore:
+        return self._parties
+
+    @property
+    def stations(self) -> RedisStationRegistry:
+        return self._stations
+
+    @property
+    def guards(self) -> RedisGuards:
+        return self._guards
+
+    @property
+    def node_id(self) -> str:
+        return self._node_id
+
+    async def next_transaction_id(self) -> int:
+        return await self._sequences.next_transaction_id()
+
+    async def next_profile_id(self, station_id: str) -> int:
+        return await self._sequences.next_profile_id(station_id)
+
+    async def ping(self) -> bool:
+        try:
+            async with redis_errors():
+                return bool(await self._redis.ping())
+        except BackendError:
+            return False
+
+    async def maintain(self) -> None:
+        """Heartbeat every third of ``node_ttl`` and reclaim dead nodes; survives Redis outages."""
+        interval = self._settings.node_ttl / 3
+        healthy = True
+        while True:
+            try:
+                await self._jobs.heartbeat()
+                await self._jobs.reclaim_dead(self._settings.node_ttl)
+                if not healthy:
+                    log.info("redis_recovered", node=self._node_id)
+                healthy = True
+            except BackendError as exc:
+                if healthy:
+                    log.error("redis_unavailable", node=self._node_id, error=str(exc))
+                healthy = False
+            await asyncio.sleep(interval)
+
+    async def leave(self) -> None:
+        try:
+            await self._jobs.leave()
+        except BackendError as exc:
+            log.warning("node_leave_failed", error=str(exc))
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,155 @@
+"""Jobs in Redis Streams: one stream per node, routed to the node that holds the station.
+
+Life of a job: ``put`` XADDs it to the stream of the node holding its station (found in the
+station registry); that node's worker reads it with XREADGROUP; ``ack`` (XACK + XDEL) only
+after the result was delivered or given up at the deadline. If the station moved, the job
+is ``forward``-ed to the new node in one MULTI with our ack. Nodes heartbeat into a sorted
+set; a node whose heartbeat is older than ``redis.node_ttl`` is dead and a live node moves
+every entry of its stream (read or not, acked never) to where the station is now, or to
+itself. A node that stops gracefully ``leave``s so this happens at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import cast
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ResponseError
+
+from ocpi_gateway.backend.keys import GROUP, Keys
+from ocpi_gateway.backend.redis_store import RedisStationRegistry, redis_errors
+from ocpi_gateway.domain import Job
+
+log = structlog.get_logger(__name__)
+
+READ_BATCH = 100
+READ_BLOCK_MS = 1000
+RESULT_TTL = 3600
+
+# What XRANGE / XREADGROUP give back with decode_responses: [(entry id, {field: value})].
+Entries = list[tuple[str, dict[str, str]]]
+
+
+class RedisJobQueue:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, node: str, registry: RedisStationRegistry) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._node = node
+        self._registry = registry
+        self._stream = keys.node_stream(node)
+        self._buffer: deque[Job] = deque()
+        self._ready = False
+
+    async def setup(self) -> None:
+        """Create our stream and consumer group, and announce this node as alive."""
+        async with redis_errors():
+            try:
+                await self._redis.xgroup_create(self._stream, GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+            await self.heartbeat()
+        self._ready = True
+
+    async def _target(self, station_id: str) -> str:
+        info = await self._registry.lookup(station_id)
+        return info.node if info is not None else self._node
+
+    async def put(self, job: Job, node: str | None = None) -> None:
+        target = node or await self._target(job.station_id)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self._keys.node_stream(target), {"job": job.model_dump_json()})
+            pipe.hincrby(self._keys.pending, job.station_id, 1)
+            await pipe.execute()
+
+    async def get(self) -> Job:
+        if not self._ready:
+            await self.setup()
+        while not self._buffer:
+            async with redis_errors():
+                answer = await self._redis.xreadgroup(
+                    GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
+                )
+            for _stream, entries in cast(list[tuple[str, Entries]], answer or []):
+                for entry_id, fields in entries:
+                    job = Job.model_validate_json(fields["job"])
+                    job.receipt = entry_id
+                    self._buffer.append(job)
+        return self._buffer.popleft()
+
+    async def ack(self, job: Job) -> None:
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            if job.receipt is not None:
+                pipe.xack(self._stream, GROUP, job.receipt)
+                pipe.xdel(self._stream, job.receipt)
+            pipe.hincrby(self._keys.pending, job.station_id, -1)
+            pipe.delete(self._keys.result(job.job_id))
+            await pipe.execute()
+
+    async def pending(self, station_id: str) -> int:
+        async with redis_errors():
+            value = await self._redis.hget(self._keys.pending, station_id)
+        return max(0, int(value or 0))
+
+    async def forward(self, job: Job, node: str) -> None:
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self._keys.node_stream(node), {"job": job.model_dump_json()})
+            if job.receipt is not None:
+                pipe.xack(self._stream, GROUP, job.receipt)
+                pipe.xdel(self._stream, job.receipt)
+            await pipe.execute()
+        log.info("job_forwarded", job_id=job.job_id, station_id=job.station_id, to_node=node)
+
+    async def save_result(self, job: Job, result: str) -> None:
+        async with redis_errors():
+            await self._redis.set(self._keys.result(job.job_id), result, ex=RESULT_TTL)
+
+    async def load_result(self, job: Job) -> str | None:
+        async with redis_errors():
+            value = await self._redis.get(self._keys.result(job.job_id))
+        return str(value) if value is not None else None
+
+    async def heartbeat(self) -> None:
+        async with redis_errors():
+            await self._redis.zadd(self._keys.nodes, {self._node: time.time()})
+
+    async def leave(self) -> None:
+        """Mark this node dead at once: the next live node's sweep reclaims what we leave."""
+        async with redis_errors():
+            await self._redis.zadd(self._keys.nodes, {self._node: 0})
+
+    async def reclaim_dead(self, node_ttl: float) -> int:
+        """Move every job of every dead node to where its station is now (or to us)."""
+        async with redis_errors():
+            dead = await self._redis.zrangebyscore(self._keys.nodes, "-inf", time.time() - node_ttl)
+        moved = 0
+        for node in dead:
+            if node != self._node:
+                moved += await self._reclaim(str(node), node_ttl)
+        return moved
+
+    async def _reclaim(self, node: str, node_ttl: float) -> int:
+        lock = self._keys.reclaim_lock(node)
+        async with redis_errors():
+            if not await self._redis.set(lock, self._node, nx=True, ex=max(5, int(node_ttl * 3))):
+                return 0
+            stream = self._keys.node_stream(node)
+            entries = cast(Entries, await self._redis.xrange(stream, "-", "+"))
+        for entry_id, fields in entries:
+            job = Job.model_validate_json(fields["job"])
+            target = await self._target(job.station_id)
+            async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+                pipe.xadd(self._keys.node_stream(target), {"job": fields["job"]})
+                pipe.xdel(stream, entry_id)
+                await pipe.execute()
+            log.info("job_reclaimed", job_id=job.job_id, from_node=node, to_node=target)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(stream)
+            pipe.zrem(self._keys.nodes, node)
+            pipe.delete(lock)
+            await pipe.execute()
+        log.info("node_reclaimed", node=node, jobs=len(entries))
+        return len(entries)

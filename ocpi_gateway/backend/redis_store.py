@@ -1,0 +1,224 @@
+"""Redis-backed stores: sessions, station presence, idempotency/rate guards, id sequences.
+
+Each method is one round trip (a pipeline or a short Lua script) so the OCPI hot path pays
+little for sharing state between nodes. Every Redis failure becomes
+:class:`~ocpi_gateway.errors.BackendError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from ocpi_gateway.backend.codec import station_info_from_json, station_info_to_json
+from ocpi_gateway.backend.keys import Keys
+from ocpi_gateway.domain import Session, SessionStatus, StationInfo
+from ocpi_gateway.errors import BackendError
+from ocpi_gateway.partystore import PartyRecord
+
+# Returns the station's JSON only while the node that holds it still heartbeats.
+_LOOKUP = """
+local value = redis.call('GET', KEYS[1])
+if not value then return nil end
+local node = cjson.decode(value)['node']
+local seen = redis.call('ZSCORE', KEYS[2], node)
+if not seen or tonumber(seen) < tonumber(ARGV[1]) then return nil end
+return value
+"""
+
+# Deletes the station's presence only if it still points at the node that lost it.
+_DOWN = """
+local value = redis.call('GET', KEYS[1])
+if value and cjson.decode(value)['node'] == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+"""
+
+
+@asynccontextmanager
+async def redis_errors() -> AsyncIterator[None]:
+    """Turn any Redis or socket failure into BackendError (→ HTTP 503 / OCPI 3000)."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise BackendError(f"redis: {type(exc).__name__}: {exc}") from exc
+
+
+class RedisSessionStore:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, completed_ttl: int) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._completed_ttl = completed_ttl
+
+    async def get(self, session_id: str) -> Session | None:
+        async with redis_errors():
+            raw = await self._redis.get(self._keys.session(session_id))
+        return Session.model_validate_json(raw) if raw else None
+
+    async def find_by_transaction(self, station_id: str, transaction_id: str) -> Session | None:
+        async with redis_errors():
+            session_id = await self._redis.get(self._keys.transaction(station_id, transaction_id))
+        return await self.get(str(session_id)) if session_id else None
+
+    async def put(self, session: Session) -> None:
+        ttl = self._completed_ttl if session.status is SessionStatus.COMPLETED else None
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._keys.session(session.session_id), session.model_dump_json(), ex=ttl)
+            pipe.set(
+                self._keys.transaction(session.station_id, session.transaction_id), session.session_id, ex=ttl
+            )
+            pipe.sadd(self._keys.sessions, session.session_id)
+            pipe.sadd(self._keys.station_sessions(session.station_id), session.session_id)
+            await pipe.execute()
+
+    async def delete(self, session_id: str) -> None:
+        session = await self.get(session_id)
+        if session is None:
+            return
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(self._keys.session(session_id))
+            pipe.delete(self._keys.transaction(session.station_id, session.transaction_id))
+            pipe.srem(self._keys.sessions, session_id)
+            pipe.srem(self._keys.station_sessions(session.station_id), session_id)
+            await pipe.execute()
+
+    async def list(self, station_id: str | None = None) -> list[Session]:
+        index = self._keys.sessions if station_id is None else self._keys.station_sessions(station_id)
+        async with redis_errors():
+            ids = sorted(str(i) for i in await self._redis.smembers(index))
+            if not ids:
+                return []
+            values = await self._redis.mget([self._keys.session(i) for i in ids])
+            gone = [i for i, v in zip(ids, values, strict=True) if v is None]
+            if gone:  # expired ended sessions: drop them from the index lazily
+                await self._redis.srem(index, *gone)
+        sessions = [Session.model_validate_json(v) for v in values if v is not None]
+        return sorted(sessions, key=lambda s: s.started_at)
+
+
+class RedisStationRegistry:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, node_ttl: float) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._node_ttl = node_ttl
+        self._lookup = redis.register_script(_LOOKUP)
+        self._down = redis.register_script(_DOWN)
+
+    async def up(self, info: StationInfo) -> None:
+        async with redis_errors():
+            await self._redis.set(self._keys.station(info.station_id), station_info_to_json(info))
+
+    async def down(self, station_id: str, node: str) -> None:
+        async with redis_errors():
+            await self._down(keys=[self._keys.station(station_id)], args=[node])
+
+    async def lookup(self, station_id: str) -> StationInfo | None:
+        alive_since = time.time() - self._node_ttl
+        async with redis_errors():
+            raw = await self._lookup(
+                keys=[self._keys.station(station_id), self._keys.nodes], args=[alive_since]
+            )
+        return station_info_from_json(raw) if raw else None
+
+
+class RedisGuards:
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def claim(self, key: str, ttl: int) -> str | None:
+        name = self._keys.guard(key)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, "", nx=True, ex=ttl)
+            pipe.get(name)
+            claimed, value = await pipe.execute()
+        return None if claimed else str(value or "")
+
+    async def settle(self, key: str, answer: str, ttl: int) -> None:
+        async with redis_errors():
+            await self._redis.set(self._keys.guard(key), answer, ex=ttl)
+
+    async def release(self, key: str) -> None:
+        async with redis_errors():
+            await self._redis.delete(self._keys.guard(key))
+
+    async def hit(self, key: str, window: int) -> int:
+        name = self._keys.guard(f"rate:{key}:{int(time.time()) // window}")
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(name)
+            pipe.expire(name, window + 1)
+            count, _ = await pipe.execute()
+        return int(count)
+
+
+class RedisSequences:
+    """Ids unique across every node: 1.6 transaction ids and per-station profile ids."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def next_transaction_id(self) -> int:
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            # Seed once from the clock so a flushed Redis does not reuse ids stations may still hold.
+            pipe.set(self._keys.transaction_seq, int(time.time()) % 1_000_000_000, nx=True)
+            pipe.incr(self._keys.transaction_seq)
+            _, value = await pipe.execute()
+        return int(value)
+
+    async def next_profile_id(self, station_id: str) -> int:
+        key = self._keys.profile_seq(station_id)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 999, nx=True)
+            pipe.incr(key)
+            _, value = await pipe.execute()
+        return int(value)
+
+
+class RedisPartyStore:
+    """Partners as JSON by key, plus a digest -> key index (see ``partystore.PartyStore``)."""
+
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def get(self, key: str) -> PartyRecord | None:
+        async with redis_errors():
+            raw = await self._redis.get(self._keys.party(key.upper()))
+        return PartyRecord.model_validate_json(raw) if raw else None
+
+    async def get_by_digest(self, digest: str) -> PartyRecord | None:
+        async with redis_errors():
+            key = await self._redis.get(self._keys.party_digest(digest))
+        return await self.get(str(key)) if key else None
+
+    async def put(self, record: PartyRecord) -> None:
+        old = await self.get(record.key)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            if old is not None and old.token_digest and old.token_digest != record.token_digest:
+                pipe.delete(self._keys.party_digest(old.token_digest))
+            pipe.set(self._keys.party(record.key), record.model_dump_json())
+            if record.token_digest:
+                pipe.set(self._keys.party_digest(record.token_digest), record.key)
+            pipe.sadd(self._keys.parties, record.key)
+            await pipe.execute()
+
+    async def delete(self, key: str) -> None:
+        old = await self.get(key)
+        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
+            if old is not None and old.token_digest:
+                pipe.delete(self._keys.party_digest(old.token_digest))
+            pipe.delete(self._keys.party(key.upper()))
+            pipe.srem(self._keys.parties, key.upper())
+            await pipe.execute()
+
+    async def list_all(self) -> list[PartyRecord]:
+        async with redis_errors():
+            keys = sorted(str(k) for k in await self._redis.smembers(self._keys.parties))
+            if not keys:
+                return []
+            values = await self._redis.mget([self._keys.party(k) for k in keys])
+        return [PartyRecord.model_validate_json(v) for v in values if v]

@@ -1,0 +1,1 @@
+"""Tests of issue 5: credentials handshake, partner management, session ownership, callback safety."""
