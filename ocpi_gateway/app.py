@@ -48,7 +48,7 @@ from ocpi_gateway.ops import setup_ops_routes
 from ocpi_gateway.parties import PartyDirectory
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
-from ocpi_gateway.stations.server import DirectStations
+from ocpi_gateway.stations.drivers import DriverContext, build_driver
 from ocpi_gateway.steering import Steering
 from ocpi_gateway.worker import Worker
 
@@ -82,19 +82,23 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
         else:
             await backend.stations.down(info.station_id, info.node)
 
-    stations = DirectStations(
-        settings,
-        sessions,
-        node_id=node,
-        on_connected=on_station_connected,
-        on_presence=on_station_presence,
-    )
     steering = Steering(settings, backend, sessions)
     steering_ref.append(steering)
     client = httpx.AsyncClient(
         follow_redirects=False,
         timeout=settings.delivery.request_timeout,
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+    stations = build_driver(
+        DriverContext(
+            settings=settings,
+            sessions=sessions,
+            backend=backend,
+            node_id=node,
+            http_client=client,
+            on_connected=on_station_connected,
+            on_presence=on_station_presence,
+        )
     )
     delivery = ResultDelivery(client, settings, guard=check_callback_url)
     history = History()
@@ -118,7 +122,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     setup_admin_routes(app)
     setup_status_routes(app)
     setup_ops_routes(app)
-    app.router.add_get("/ocpp/{station_id}", stations.handle)
+    stations.setup_routes(app)
 
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_drain)
@@ -128,6 +132,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
 async def _run_worker(app: web.Application) -> AsyncIterator[None]:
     """Start the job loop with the app; stop it and release shared clients on cleanup."""
     backend = app[BACKEND]
+    await app[STATIONS].start()
     tasks = [
         asyncio.create_task(backend.maintain(), name="backend-maintenance"),
         asyncio.create_task(app[WORKER].run(), name="worker"),
@@ -149,9 +154,7 @@ async def _drain(app: web.Application) -> None:
     """Graceful stop: finish in-flight jobs (bounded), then close station sockets with a reason."""
     settings = app[SETTINGS]
     left = await app[WORKER].drain(timeout=settings.ocpp.call_timeout + 5)
-    stations = app[STATIONS]
-    if isinstance(stations, DirectStations):
-        await stations.close()
+    await app[STATIONS].close()
     # Unfinished jobs stay stored; leaving the node set lets another node take them now.
     await app[BACKEND].leave()
     if left:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from ocpi_gateway.history import History
     from ocpi_gateway.parties import PartyDirectory
     from ocpi_gateway.sessions import SessionRegistry
-    from ocpi_gateway.stations.driver import StationDirectory
+    from ocpi_gateway.stations.drivers import StationDriver
     from ocpi_gateway.steering import Steering
     from ocpi_gateway.worker import Worker
 
@@ -25,7 +25,7 @@ SETTINGS = web.AppKey("settings", Settings)
 BACKEND: web.AppKey[Backend] = web.AppKey("backend")
 PARTIES: web.AppKey[PartyDirectory] = web.AppKey("parties")
 SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("sessions")
-STATIONS: web.AppKey[StationDirectory] = web.AppKey("stations")
+STATIONS: web.AppKey[StationDriver] = web.AppKey("stations")
 STEERING: web.AppKey[Steering] = web.AppKey("steering")
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
 WORKER: web.AppKey[Worker] = web.AppKey("worker")

@@ -79,6 +79,13 @@ class DirectStations:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
+    def setup_routes(self, app: web.Application) -> None:
+        """The OCPP-J endpoint stations dial: ``GET /ocpp/{station_id}``."""
+        app.router.add_get("/ocpp/{station_id}", self.handle)
+
+    async def start(self) -> None:
+        """Nothing to start: stations come to us."""
+
     def get(self, station_id: str) -> StationLink | None:
         """The station's link if it is connected to this node now."""
         return self._links.get(station_id)

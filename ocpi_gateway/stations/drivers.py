@@ -1,0 +1,65 @@
+"""Choosing how stations are reached: one driver per deployment (``ocpp.mode``).
+
+Every driver is a :class:`StationDirectory` (what the job worker needs) plus a small
+lifecycle: routes it serves (the OCPP-J websocket for ``direct`` and ``proxy``), ``start``
+and ``close``. ``app.py`` only ever calls :func:`build_driver`; adding a way to reach
+stations means adding a branch here and a module beside this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+from aiohttp import web
+
+from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.config import Settings
+from ocpi_gateway.domain import StationInfo
+from ocpi_gateway.errors import ConfigError
+from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.driver import StationDirectory, StationLink
+from ocpi_gateway.stations.server import DirectStations
+
+
+class StationDriver(StationDirectory, Protocol):
+    """A station directory with its own routes and lifecycle."""
+
+    def setup_routes(self, app: web.Application) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DriverContext:
+    """What any driver may need from the rest of the gateway."""
+
+    settings: Settings
+    sessions: SessionRegistry
+    backend: Backend
+    node_id: str
+    http_client: httpx.AsyncClient
+    on_connected: Callable[[StationLink], Awaitable[None]]
+    on_presence: Callable[[StationInfo, bool], Awaitable[None]]
+
+
+def build_driver(ctx: DriverContext) -> StationDriver:
+    """The driver ``ocpp.mode`` names.
+
+    Raises:
+        ConfigError: the mode is not available in this build.
+    """
+    mode = ctx.settings.ocpp.mode
+    if mode == "direct":
+        return DirectStations(
+            ctx.settings,
+            ctx.sessions,
+            node_id=ctx.node_id,
+            on_connected=ctx.on_connected,
+            on_presence=ctx.on_presence,
+        )
+    raise ConfigError("ocpp.mode", f"{mode!r} is not available in this version (use 'direct')")
