@@ -24,13 +24,13 @@ run: $(STAMP)
 	$(BIN)/ocpi-gateway serve --config $(CONFIG)
 
 lint: $(STAMP)
-	$(BIN)/ruff check ocpi_gateway tests
-	$(BIN)/ruff format --check ocpi_gateway tests
+	$(BIN)/ruff check ocpi_gateway tests bench
+	$(BIN)/ruff format --check ocpi_gateway tests bench
 	$(BIN)/hadolint Dockerfile
 
 format: $(STAMP)
-	$(BIN)/ruff format ocpi_gateway tests
-	$(BIN)/ruff check --fix ocpi_gateway tests
+	$(BIN)/ruff format ocpi_gateway tests bench
+	$(BIN)/ruff check --fix ocpi_gateway tests bench
 
 mypy: $(STAMP)
 	$(BIN)/mypy
@@ -39,6 +39,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint mypy pytest
+
+# Loopback benchmarks (bounded): BENCH_ARGS=--quick for a short run. Figures: docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,1 @@
+"""``make bench``: reproducible loopback benchmarks of ocpi-gateway (see docs/benchmarks.md)."""

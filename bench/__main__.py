@@ -1,0 +1,103 @@
+"""``python -m bench`` (``make bench``): run the scenarios and print one table.
+
+``--quick`` runs small sizes (a minute or two); the full run uses the sizes of issue 7.
+Results are also written as JSON to ``bench/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import scenarios
+
+QUICK = {
+    "sync": (100, 2000, 32),
+    "e2e": 500,
+    "latency": (300, 200.0),
+    "idle": [500, 1000],
+    "growth": [200, 500],
+}
+FULL = {"sync": (200, 5000, 32), "e2e": 2000, "latency": (2000, 500.0), "idle": [1000, 5000, 10000],
+        "growth": [500, 2000, 8000]}  # fmt: skip
+
+
+def redis_url() -> str | None:
+    from tests.redis_support import answers
+
+    url = os.environ.get("OCPI_GATEWAY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    return url if answers(url) else None
+
+
+def fmt(value: float) -> str:
+    return f"{value:,.1f}"
+
+
+async def run(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+    redis = redis_url()
+    backends = {"embedded": None, **({"redis": redis} if redis else {})}
+    out: dict[str, Any] = {"machine": f"{platform.machine()} {os.cpu_count()} cores", "when": time.ctime()}
+    if "sync" in only:
+        stations, requests, conc = sizes["sync"]
+        out["sync"] = {
+            name: await scenarios.sync_put(url, stations, requests, conc) for name, url in backends.items()
+        }
+        for name, row in out["sync"].items():
+            print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
+                  f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
+                  f"p99 {fmt(row['gateway_ms']['p99'])} ms", flush=True)  # fmt: skip
+    if "e2e" in only:
+        out["e2e"] = {name: await scenarios.end_to_end(url, sizes["e2e"]) for name, url in backends.items()}
+        for name, row in out["e2e"].items():
+            print(f"end to end [{name}] {row['stations']} stations: {fmt(row['flows_per_s'])} flows/s, "
+                  f"delivered {row['delivered']}; added p50 {fmt(row['added_ms']['p50'])} ms, "
+                  f"p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
+    if "latency" in only:
+        stations, rate = sizes["latency"]
+        out["latency"] = {
+            name: await scenarios.end_to_end(url, stations, rate=rate) for name, url in backends.items()
+        }
+        for name, row in out["latency"].items():
+            print(
+                f"latency at {rate:.0f} flows/s [{name}]: added p50 {fmt(row['added_ms']['p50'])} ms, "
+                f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms",
+                flush=True,
+            )
+    if "idle" in only:
+        out["idle"] = await scenarios.idle_memory(sizes["idle"])
+        for row in out["idle"]:
+            print(
+                f"idle: {row['stations']} stations -> {fmt(row['kib_per_station'])} KiB per station",
+                flush=True,
+            )
+    if "growth" in only:
+        out["growth"] = [await scenarios.end_to_end(None, n) for n in sizes["growth"]]
+        for row in out["growth"]:
+            print(f"growth: {row['stations']} stations -> {fmt(row['flows_per_s'])} flows/s, "
+                  f"added p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, a minute or two")
+    parser.add_argument("--only", default="sync,e2e,latency,idle,growth")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    result = asyncio.run(run(sizes, set(args.only.split(","))))
+    path = Path(__file__).parent / "results" / "latest.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The benchmark scenarios of issue 7, each bounded in count and time, loopback only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench import load
+from bench.procs import (
+    SCSP_TOKEN,
+    Proc,
+    Stations,
+    baseline,
+    free_port,
+    gateway,
+    gateway_config,
+    mock_scsp,
+    rss_kib,
+    wait_http,
+)
+
+PROFILE = {
+    "charging_rate_unit": "A",
+    "charging_profile_period": [{"start_period": 0, "limit": 16.0}, {"start_period": 900, "limit": 10.0}],
+}
+
+
+@dataclass
+class Setup:
+    """A running gateway with its mock SCSP (and the Redis URL it uses, if any)."""
+
+    gateway: Proc
+    scsp_base: str
+    base_url: str
+    ws_url: str
+
+
+async def start_setup(stack: AsyncExitStack, redis_url: str | None) -> Setup:
+    scsp_port, port = free_port(), free_port()
+    scsp = mock_scsp(scsp_port)
+    await scsp.start()
+    stack.push_async_callback(scsp.stop)
+    scsp_base = f"http://127.0.0.1:{scsp_port}"
+    await wait_http(f"{scsp_base}/_received")
+    config = gateway_config(port, scsp_base, redis_url, f"bench-{uuid.uuid4().hex[:8]}")
+    stack.callback(config.unlink)
+    gw = gateway(port, config)
+    await gw.start()
+    stack.push_async_callback(gw.stop)
+    base = f"http://127.0.0.1:{port}"
+    await wait_http(f"{base}/health")
+    return Setup(gw, scsp_base, base, f"ws://127.0.0.1:{port}/ocpp")
+
+
+def put_requests(base: str, scsp_base: str, sessions: list[str], count: int) -> list[load.Request]:
+    out = []
+    for i in range(count):
+        session_id = sessions[i % len(sessions)]
+        body = {"charging_profile": PROFILE, "response_url": f"{scsp_base}/results/{session_id}-{i}"}
+        out.append((f"{base}/ocpi/2.2.1/chargingprofiles/{session_id}", json.dumps(body).encode()))
+    return out
+
+
+async def results_received(scsp_base: str) -> list[dict[str, Any]]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        records: list[dict[str, Any]] = (await client.get(f"{scsp_base}/_received")).json()
+    return [r for r in records if r["method"] == "POST" and r["path"].startswith("/results/")]
+
+
+async def wait_results(scsp_base: str, expected: int, timeout: float) -> list[dict[str, Any]]:
+    end = time.monotonic() + timeout
+    while True:
+        got = await results_received(scsp_base)
+        if len(got) >= expected or time.monotonic() > end:
+            return got
+        await asyncio.sleep(0.5)
+
+
+async def sync_put(redis_url: str | None, stations: int, requests: int, concurrency: int) -> dict[str, Any]:
+    """PUT throughput and latency of the synchronous answer, against the bare aiohttp baseline."""
+    async with AsyncExitStack() as stack:
+        setup = await start_setup(stack, redis_url)
+        fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
+        stack.push_async_callback(fleet.proc.stop)
+        sessions = list(fleet.sessions.values())
+        reqs = put_requests(setup.base_url, setup.scsp_base, sessions, requests)
+        await load.closed_loop(SCSP_TOKEN, reqs[: min(200, requests)], concurrency)  # warm-up
+        samples, wall = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
+        accepted = sum(1 for s in samples if s.result == "ACCEPTED")
+
+        port = free_port()
+        bare = baseline(port)
+        await bare.start()
+        stack.push_async_callback(bare.stop)
+        await wait_http(f"http://127.0.0.1:{port}/health")
+        bare_reqs = [(url.replace(setup.base_url, f"http://127.0.0.1:{port}"), body) for url, body in reqs]
+        await load.closed_loop(SCSP_TOKEN, bare_reqs[:200], concurrency)
+        bare_samples, bare_wall = await load.closed_loop(SCSP_TOKEN, bare_reqs, concurrency)
+    gw_rps, bare_rps = len(samples) / wall, len(bare_samples) / bare_wall
+    return {
+        "requests": requests,
+        "concurrency": concurrency,
+        "accepted": accepted,
+        "gateway_rps": gw_rps,
+        "baseline_rps": bare_rps,
+        "ratio": gw_rps / bare_rps,
+        "gateway_ms": load.summary([s.latency for s in samples]),
+        "baseline_ms": load.summary([s.latency for s in bare_samples]),
+    }
+
+
+async def end_to_end(
+    redis_url: str | None, stations: int, concurrency: int = 64, rate: float | None = None
+) -> dict[str, Any]:
+    """PUT to every session; flows/s until every result reached the SCSP; latency the gateway adds."""
+    async with AsyncExitStack() as stack:
+        setup = await start_setup(stack, redis_url)
+        fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
+        stack.push_async_callback(fleet.proc.stop)
+        by_session = {session: station for station, session in fleet.sessions.items()}
+        sessions = list(by_session)
+        reqs = [
+            (
+                f"{setup.base_url}/ocpi/2.2.1/chargingprofiles/{s}",
+                json.dumps(
+                    {"charging_profile": PROFILE, "response_url": f"{setup.scsp_base}/results/{s}"}
+                ).encode(),
+            )
+            for s in sessions
+        ]
+        started = time.time()
+        if rate is None:
+            samples, _ = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
+        else:
+            samples, _ = await load.open_loop(SCSP_TOKEN, reqs, rate)
+        got = await wait_results(setup.scsp_base, len(reqs), timeout=max(60.0, stations / 20))
+        answers = await fleet.answer_times()
+    done = max((r["at"] for r in got), default=time.time())
+    added = []
+    for record in got:
+        session = record["path"].rsplit("/", 1)[1]
+        station = by_session.get(session)
+        times = answers.get(station or "", [])
+        if times:
+            added.append(record["at"] - times[0])
+    return {
+        "stations": stations,
+        "mode": f"rate {rate}/s" if rate else f"concurrency {concurrency}",
+        "accepted": sum(1 for s in samples if s.result == "ACCEPTED"),
+        "delivered": len(got),
+        "flows_per_s": len(got) / (done - started),
+        "sync_ms": load.summary([s.latency for s in samples]),
+        "added_ms": load.summary(added),
+    }
+
+
+async def idle_memory(counts: list[int]) -> list[dict[str, Any]]:
+    """Gateway memory per connected, idle station."""
+    rows = []
+    for count in counts:
+        async with AsyncExitStack() as stack:
+            setup = await start_setup(stack, None)
+            await asyncio.sleep(1)
+            before = rss_kib(setup.gateway.pid)
+            fleet = await Stations.start(setup.ws_url, count, "ocpp2.0.1", transactions=False)
+            stack.push_async_callback(fleet.proc.stop)
+            await asyncio.sleep(3)
+            after = rss_kib(setup.gateway.pid)
+        rows.append({"stations": count, "rss_before_kib": before, "rss_after_kib": after,
+                     "kib_per_station": (after - before) / count})  # fmt: skip
+    return rows
