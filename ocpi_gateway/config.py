@@ -29,6 +29,8 @@ from ocpi_gateway.passwords import parse_password_hash
 ENV_PREFIX = "OCPI_GATEWAY__"
 # An eMSP named as ``CC*PID`` (ownership policies, id-tag owners).
 EMSP_KEY_PATTERN = r"^[A-Za-z]{2}\*[A-Za-z0-9]{3}$"
+# Proxy mode: an existing CSMS's OCPP-J base URL (empty = not set).
+UPSTREAM_URL_PATTERN = r"^(wss?://\S+)?$"
 
 
 class _Section(BaseModel):
@@ -52,6 +54,7 @@ class RedisSettings(_Section):
     key_prefix: str = Field(default="ocpi", min_length=1)
     node_ttl: float = Field(default=10.0, gt=0.2, le=300)
     completed_session_ttl: int = Field(default=86400, ge=60)
+    max_connections: int = Field(default=64, ge=4, le=10000)
 
 
 class PartySettings(_Section):
@@ -93,6 +96,12 @@ class OcpiSettings(_Section):
     rate_limit_session_per_minute: int = Field(default=60, ge=0)
     parties: tuple[PartySettings, ...] = ()
     token_owners: tuple[TokenOwnerSettings, ...] = ()
+    # Keeping partners informed (pushes.py, session_feed.py; README "Keeping the SCSP informed").
+    push_after: Literal["sync", "async"] = "sync"
+    push_horizon: int = Field(default=900, ge=300, le=3600)
+    push_coalesce_seconds: float = Field(default=1.0, ge=0, le=60)
+    session_patch_interval: float = Field(default=60.0, ge=0, le=3600)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
 
 
 class AdminSettings(_Section):
@@ -119,6 +128,11 @@ class StationSettings(_Section):
     location_id: str | None = Field(default=None, max_length=36)
     evse_uid: str | None = Field(default=None, max_length=36)
     evses: tuple[StationEvseSettings, ...] = ()
+    # How this station is reached when it differs from ``ocpp.mode`` (``None`` = ``ocpp.mode``).
+    mode: Literal["direct", "proxy", "csms_http", "bus"] | None = None
+    evse_max_current: float | None = Field(default=None, gt=0, le=5000)
+    # Proxy mode: this station's CSMS, when it is not ``ocpp.upstream_url``.
+    upstream_url: str = Field(default="", pattern=UPSTREAM_URL_PATTERN)
 
     @field_validator("password_hash")
     @classmethod
@@ -135,7 +149,16 @@ class StationSettings(_Section):
         return found[0].evse_uid if found else self.evse_uid
 
 
-class CsmsHttpSettings(_Section):
+class DriverStationSettings(_Section):
+    """What stations reached through a driver (csms_http, bus) can take: the driver reports
+    these as the station's capabilities, since it cannot ask the station itself."""
+
+    allowed_units: tuple[Literal["A", "W"], ...] = ("A", "W")
+    max_stack_level: int | None = Field(default=None, ge=0)
+    max_periods: int | None = Field(default=None, ge=1)
+
+
+class CsmsHttpSettings(DriverStationSettings):
     set_profile_url: str = ""
     clear_profile_url: str = ""
     composite_url: str = ""
@@ -149,8 +172,10 @@ class BusEvseSettings(_Section):
     bus_evse_id: str
 
 
-class BusSettings(_Section):
+class BusSettings(DriverStationSettings):
     url: str = "mqtt://127.0.0.1:1883"
+    username: str = ""
+    password: SecretStr | None = None
     request_topic: str = "ocpp/smart_charging"
     response_topic: str = "smart_charging/ocpp"
     qos: int = Field(default=1, ge=0, le=2)
@@ -172,7 +197,12 @@ class OcppSettings(_Section):
     stack_level: int = Field(default=1, ge=0)
     call_timeout: float = Field(default=30.0, gt=0, le=600)
     heartbeat_interval: int = Field(default=300, ge=1)
-    upstream_url: str = ""
+    # The EVSE maximum in A per phase, pushed when no profile is active (station override in stations).
+    evse_max_current: float = Field(default=32.0, gt=0, le=5000)
+    # The gateway's station-wide maximum profile (PUT /admin/stations/{id}/limit).
+    station_limit_profile_id: int = Field(default=999, ge=1)
+    station_limit_stack_level: int = Field(default=1, ge=0)
+    upstream_url: str = Field(default="", pattern=UPSTREAM_URL_PATTERN)
     csms_http: CsmsHttpSettings = CsmsHttpSettings()
     bus: BusSettings = BusSettings()
 
@@ -184,7 +214,16 @@ class OcppSettings(_Section):
             raise ValueError(f"stations: station_id listed twice: {', '.join(twice)}")
         if bool(self.tls_cert) != bool(self.tls_key):
             raise ValueError("tls_cert and tls_key must be given together")
+        unlisted = self.mode == "proxy" and self.unknown_stations_allowed
+        lacking = any((s.mode or self.mode) == "proxy" and not s.upstream_url for s in self.stations)
+        if not self.upstream_url and (unlisted or lacking):
+            raise ValueError("upstream_url is required in proxy mode (or one per listed station)")
         return self
+
+    def upstream_for(self, station_id: str) -> str:
+        """Proxy mode: the CSMS base URL a station is relayed to (its own, else ``upstream_url``)."""
+        own = next((s.upstream_url for s in self.stations if s.station_id == station_id), "")
+        return own or self.upstream_url
 
     @property
     def unknown_stations_allowed(self) -> bool:
@@ -192,6 +231,19 @@ class OcppSettings(_Section):
         if self.allow_unknown_stations is not None:
             return self.allow_unknown_stations
         return not self.stations
+
+
+class ApiSettings(_Section):
+    """The OCPP-format profile API (``/api/v1``)."""
+
+    # Limits at or above this mean "no limit": they become the EVSE maximum below.
+    unlimited_threshold: float = Field(default=99999.0, gt=0)
+    # The EVSE maximum in A per phase; in W it is this x ``ocpp.voltage`` x the period's phases.
+    evse_max_current: float = Field(default=32.0, gt=0, le=5000)
+    # How long a PUT waits for the station's answer before answering 202 with a job URL.
+    wait_seconds: float = Field(default=10.0, ge=0, le=120)
+    # How long a finished job's outcome can still be read at ``GET /api/v1/jobs/{job_id}``.
+    outcome_ttl: int = Field(default=3600, ge=60)
 
 
 class DeliverySettings(_Section):
@@ -212,6 +264,7 @@ class Settings(_Section):
     ocpi: OcpiSettings = OcpiSettings()
     admin: AdminSettings = AdminSettings()
     ocpp: OcppSettings = OcppSettings()
+    api: ApiSettings = ApiSettings()
     delivery: DeliverySettings = DeliverySettings()
     log: LogSettings = LogSettings()
 

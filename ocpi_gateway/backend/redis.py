@@ -17,6 +17,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ocpi_gateway.backend.keys import Keys
+from ocpi_gateway.backend.outcomes import RedisOutcomeStore
 from ocpi_gateway.backend.redis_jobs import RedisJobQueue
 from ocpi_gateway.backend.redis_store import (
     RedisGuards,
@@ -36,8 +37,12 @@ class RedisBackend:
     def __init__(self, settings: RedisSettings, node_id: str) -> None:
         self._settings = settings
         self._node_id = node_id
-        self._redis: aioredis.Redis = aioredis.Redis.from_url(
+        # A blocking pool: under load a command waits for a free connection instead of
+        # failing with "Too many connections" (redis-py's default pool raises at 100).
+        pool = aioredis.BlockingConnectionPool.from_url(
             settings.url,
+            max_connections=settings.max_connections,
+            timeout=5,
             decode_responses=True,
             socket_timeout=5,
             socket_connect_timeout=2,
@@ -46,6 +51,7 @@ class RedisBackend:
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
         keys = Keys(settings.key_prefix)
         self._sessions = RedisSessionStore(self._redis, keys, settings.completed_session_ttl)
         self._stations = RedisStationRegistry(self._redis, keys, settings.node_ttl)
@@ -53,6 +59,7 @@ class RedisBackend:
         self._sequences = RedisSequences(self._redis, keys)
         self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations)
         self._parties = RedisPartyStore(self._redis, keys)
+        self._outcomes = RedisOutcomeStore(self._redis, keys)
 
     @property
     def sessions(self) -> RedisSessionStore:
@@ -65,6 +72,10 @@ class RedisBackend:
     @property
     def parties(self) -> RedisPartyStore:
         return self._parties
+
+    @property
+    def outcomes(self) -> RedisOutcomeStore:
+        return self._outcomes
 
     @property
     def stations(self) -> RedisStationRegistry:
