@@ -20,10 +20,12 @@ from aiohttp import web
 
 from ocpi_gateway.admin.routes import setup_admin_routes
 from ocpi_gateway.admin.status import setup_status_routes
+from ocpi_gateway.api.routes import setup_api_routes
 from ocpi_gateway.appkeys import (
     BACKEND,
     HISTORY,
     HTTP_CLIENT,
+    LEVERS,
     PARTIES,
     SESSIONS,
     SETTINGS,
@@ -34,10 +36,11 @@ from ocpi_gateway.appkeys import (
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.backend.memory import MemoryBackend
 from ocpi_gateway.backend.redis import RedisBackend
-from ocpi_gateway.callbacks import check_callback_url
+from ocpi_gateway.callbacks import check_callback_url, check_endpoint_url
 from ocpi_gateway.config import Settings
+from ocpi_gateway.cpo_levers import CpoLevers
 from ocpi_gateway.delivery.client import ResultDelivery
-from ocpi_gateway.domain import StationInfo
+from ocpi_gateway.domain import JobKind, StationInfo
 from ocpi_gateway.errors import ConfigError
 from ocpi_gateway.history import History
 from ocpi_gateway.jobs import JobRunner
@@ -46,6 +49,8 @@ from ocpi_gateway.ocpi.middlewares import middlewares
 from ocpi_gateway.ocpi.routes import setup_routes
 from ocpi_gateway.ops import setup_ops_routes
 from ocpi_gateway.parties import PartyDirectory
+from ocpi_gateway.pushes import ProfilePushes
+from ocpi_gateway.session_feed import SessionFeed
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.stations.drivers import DriverContext, build_driver
@@ -100,9 +105,17 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
             on_presence=on_station_presence,
         )
     )
-    delivery = ResultDelivery(client, settings, guard=check_callback_url)
+    delivery = ResultDelivery(client, settings, guard=check_callback_url, endpoint_guard=check_endpoint_url)
     history = History()
     runner = JobRunner(settings, backend, sessions, stations, parties, delivery, history=history)
+    # Keeping partners informed: ActiveChargingProfile pushes, CPO levers, Sessions pushes.
+    pushes = ProfilePushes(settings, backend, sessions, parties, delivery)
+    levers = CpoLevers(settings, backend, sessions)
+    feed = SessionFeed(settings, sessions, parties, delivery)
+    sessions.add_profile_listener(pushes.on_profile_event)
+    sessions.add_session_listener(feed.on_session_event)
+    runner.kind_handlers |= {JobKind.PUSH: pushes.run_push, JobKind.LIMIT: levers.run_limit}
+    runner.after_job.append(pushes.after_job)
     worker = Worker(backend.jobs, runner.run)
 
     app = web.Application(
@@ -117,15 +130,18 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     app[HTTP_CLIENT] = client
     app[WORKER] = worker
     app[HISTORY] = history
+    app[LEVERS] = levers
 
     setup_routes(app)
     setup_admin_routes(app)
     setup_status_routes(app)
     setup_ops_routes(app)
+    setup_api_routes(app)
     stations.setup_routes(app)
 
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_drain)
+    app.on_shutdown.append(lambda _app: feed.close())
     return app
 
 

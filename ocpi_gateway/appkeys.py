@@ -14,6 +14,7 @@ from ocpi_gateway.config import Settings
 
 if TYPE_CHECKING:
     from ocpi_gateway.backend.base import Backend
+    from ocpi_gateway.cpo_levers import CpoLevers
     from ocpi_gateway.history import History
     from ocpi_gateway.parties import PartyDirectory
     from ocpi_gateway.sessions import SessionRegistry
@@ -30,3 +31,4 @@ STEERING: web.AppKey[Steering] = web.AppKey("steering")
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
 WORKER: web.AppKey[Worker] = web.AppKey("worker")
 HISTORY: web.AppKey[History] = web.AppKey("history")
+LEVERS: web.AppKey[CpoLevers] = web.AppKey("levers")

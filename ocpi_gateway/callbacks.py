@@ -113,3 +113,16 @@ async def check_callback_url(party: PartyRecord, url: str, resolver: Resolver = 
     if host not in allowed_hosts(party):
         raise CallbackRefused(f"host {host} is not an allowed callback host of {party.key}")
     await check_address(url, party.allow_private_callbacks, resolver)
+
+
+async def check_endpoint_url(party: PartyRecord, url: str, resolver: Resolver = resolve_host) -> None:
+    """Refuse a push to one of the partner's published module URLs that breaks rule 2.
+
+    Rule 1 does not apply: the partner published the URL itself in its version details,
+    read with its own token, so its host is theirs even when it is not a callback host.
+
+    Raises:
+        CallbackRefused: bad scheme or host, or a non-public address for the partner.
+        CallbackHostUnresolved: the host does not resolve now (pushes retry these).
+    """
+    await check_address(url, party.allow_private_callbacks, resolver)

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,6 +53,34 @@ class SessionStatus(StrEnum):
     COMPLETED = "COMPLETED"
 
 
+class Usage(BaseModel):
+    """What the meter said about a session, for the OCPI Sessions module (``session_feed.py``).
+
+    Energies are the station's import register in Wh; ``reported_*`` is what the last
+    PUT/PATCH to partners carried, so the next PATCH adds one charging period for the rest.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    meter_start_wh: float | None = None
+    meter_wh: float | None = None
+    power_w: float | None = None
+    current_a: float | None = None
+    last_updated: datetime | None = None
+    reported_wh: float | None = None
+    reported_at: datetime | None = None
+    # OCPI ChargingPeriods pushed so far (JSON), and the partners that got the Session PUT.
+    periods: list[dict[str, Any]] = Field(default_factory=list)
+    told: list[str] = Field(default_factory=list)
+
+    @property
+    def kwh(self) -> float:
+        """Energy charged so far in kWh (0 until two readings, or one after a known start)."""
+        if self.meter_wh is None or self.meter_start_wh is None:
+            return 0.0
+        return max(0.0, (self.meter_wh - self.meter_start_wh) / 1000)
+
+
 class Session(BaseModel):
     """A charging session the gateway may steer: an OCPP transaction seen through OCPI eyes.
 
@@ -82,6 +110,9 @@ class Session(BaseModel):
     applied_profile: ChargingProfile | None = None
     applied_by: str | None = None
     profile_events: list[str] = Field(default_factory=list)
+    # Partners (``CC*PID``) that successfully PUT a profile: they get ActiveChargingProfile pushes.
+    steered_by: list[str] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
 
     @property
     def active(self) -> bool:
@@ -93,6 +124,11 @@ class JobKind(StrEnum):
     GET = "get"
     CLEAR = "clear"
     REAPPLY = "reapply"
+    # A partner's OCPP 1.6 SetChargingProfile request (``/api/v1``) for a session / a station.
+    OCPP_SESSION = "ocpp_session"
+    OCPP_STATION = "ocpp_station"
+    PUSH = "push"  # ActiveChargingProfile PUT to a partner (pushes.py)
+    LIMIT = "limit"  # station-wide maximum: set (profile given) or clear (station_limits.py)
 
 
 class Job(BaseModel):
@@ -117,6 +153,11 @@ class Job(BaseModel):
     profile: ChargingProfile | None = None
     duration: int | None = None
     attempt: int = 0
+    # The validated OCPP 1.6 SetChargingProfile request (camelCase JSON) of the ocpp_* kinds.
+    ocpp_request: dict[str, Any] | None = None
+    # Keep the result as a job outcome for this many seconds (jobs with no response_url whose
+    # caller waits or polls instead, see ``outcomes.py``).
+    outcome_ttl: int | None = None
     # Where the backend keeps this job (a Redis stream entry id); not part of the stored job.
     receipt: str | None = Field(default=None, exclude=True)
 

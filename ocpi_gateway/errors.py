@@ -25,8 +25,9 @@ The tree::
     │   ├── StationDisconnected      the link dropped while the call was open
     │   └── StationCallError         the station answered CALLERROR; ``code`` is the OCPP code
     ├── BackendError                 the backend (embedded or Redis) could not store or read
-    └── CallbackRefused              a partner URL we will not call (host not allowed, private address)
-        └── CallbackHostUnresolved   its host does not resolve now (transient: delivery retries)
+    ├── CallbackRefused              a partner URL we will not call (host not allowed, private address)
+    │   └── CallbackHostUnresolved   its host does not resolve now (transient: delivery retries)
+    └── ApiError                     the OCPP-format API (``/api/v1``) refuses: ``http_status``, ``problems``
 """
 
 from __future__ import annotations
@@ -195,3 +196,17 @@ class JobMoved(GatewayError):
     def __init__(self, node: str) -> None:
         self.node = node
         super().__init__(f"station now held by node {node}")
+
+
+class ApiError(GatewayError):
+    """The OCPP-format profile API refuses a request; rendered as ``{"error", "problems"?}`` JSON.
+
+    ``problems`` lists every field that is wrong (``{"field", "message"}``), so a partner can
+    fix a body in one go.
+    """
+
+    def __init__(self, http_status: int, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        self.http_status = http_status
+        self.message = message
+        self.problems = problems
+        super().__init__(message)

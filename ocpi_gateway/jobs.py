@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from ocpi_gateway import outcomes
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.delivery.client import ResultDelivery
@@ -37,6 +38,7 @@ from ocpi_gateway.ocpi.models import (
     ChargingProfileResultType,
     ClearProfileResult,
 )
+from ocpi_gateway.ocpp_jobs import OCPP_JOB_KINDS, OcppJobResult, run_ocpp_job
 from ocpi_gateway.parties import PartyDirectory
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.driver import StationDirectory, StationLink
@@ -66,9 +68,20 @@ BACKEND_RETRY_SECONDS = 0.5
 
 T = TypeVar("T")
 
+# Job kinds run by other modules (pushes.py, station_limits.py), given the link and a call.
+# How a job handler calls its station: JobRunner's call, bounded by the job's deadline.
+StationCall = Callable[[Any], Awaitable[Any]]
+KindHandler = Callable[[Job, Session | None, StationLink, StationCall], Awaitable[AnyResult]]
+# Told of every finished job and its result (pushes.py: "another source changed the profile").
+AfterJob = Callable[[Job, AnyResult], Awaitable[None]]
+# Kinds that concern a whole station, not a session.
+STATION_KINDS = frozenset({JobKind.OCPP_STATION, JobKind.LIMIT})
+
 RESULT_MODELS: dict[JobKind, type[AnyResult]] = {
     JobKind.GET: ActiveChargingProfileResult,
     JobKind.CLEAR: ClearProfileResult,
+    JobKind.OCPP_SESSION: OcppJobResult,
+    JobKind.OCPP_STATION: OcppJobResult,
 }
 
 
@@ -102,6 +115,8 @@ class JobRunner:
         self._parties = parties
         self._delivery = delivery
         self._clock = clock
+        self.kind_handlers: dict[JobKind, KindHandler] = {}
+        self.after_job: list[AfterJob] = []
 
     async def run(self, job: Job) -> None:
         """Execute, deliver, acknowledge: the job's whole life after it was stored.
@@ -129,13 +144,20 @@ class JobRunner:
                     await self._persist(job, lambda: queue.forward(job, node))
                     return
                 log.info("job_executed", kind=job.kind.value, result=result.result.value)
-                if job.response_url is not None:
+                if job.response_url is not None or job.outcome_ttl:
                     answer = result.model_dump_json(exclude_none=True)
                     await self._persist(job, lambda: queue.save_result(job, answer))
+            if job.outcome_ttl:
+                await self._persist(job, lambda: outcomes.record(self._backend, job, result))
             delivered = await self.deliver(job, result)
             job_finished(job.kind.value, result.result.value)
             if self._history is not None:
                 self._history.record_job(job, result, delivered)
+            for hook in self.after_job:
+                try:
+                    await hook(job, result)
+                except Exception:  # a hook must never cost the job its ack
+                    log.exception("job_after_hook_failed")
             await self._persist(job, lambda: queue.ack(job))
         finally:
             structlog.contextvars.unbind_contextvars(
@@ -191,8 +213,9 @@ class JobRunner:
 
     async def execute(self, job: Job) -> AnyResult:
         """Call the station for the job; never raises for station trouble, answers REJECTED."""
-        session = await self._sessions.get(job.session_id)
-        if session is None or not session.active:
+        session = await self._sessions.get(job.session_id) if job.session_id else None
+        station_wide = job.kind in STATION_KINDS  # no session: a station-level profile
+        if not station_wide and (session is None or not session.active):
             log.info("job_session_gone")
             return _rejected(job.kind)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -235,7 +258,13 @@ class JobRunner:
             if link is not None:
                 return link
 
-    async def _dispatch(self, job: Job, session: Session, link: StationLink) -> AnyResult:
+    async def _dispatch(self, job: Job, session: Session | None, link: StationLink) -> AnyResult:
+        if job.kind in OCPP_JOB_KINDS:
+            return await run_ocpp_job(job, session, link, lambda payload: self._call(job, link, payload))
+        handler = self.kind_handlers.get(job.kind)
+        if handler is not None:
+            return await handler(job, session, link, lambda payload: self._call(job, link, payload))
+        assert session is not None  # only station-wide OCPP jobs run without one (execute)
         if job.kind is JobKind.GET:
             return await self._get(job, session, link)
         if job.kind is JobKind.CLEAR:

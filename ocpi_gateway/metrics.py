@@ -113,6 +113,8 @@ def ocpi_module(path: str) -> str | None:
         return _MODULES[trimmed]
     if trimmed.startswith("/ocpi/2.2.1/chargingprofiles/"):
         return "chargingprofiles"
+    if trimmed == "/ocpi/2.2.1/sessions":
+        return "sessions"
     return "other"
 
 

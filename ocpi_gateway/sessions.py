@@ -20,10 +20,13 @@ from ocpi_gateway.config import TokenOwnerSettings
 from ocpi_gateway.domain import OcppVersion, Session, SessionStatus
 from ocpi_gateway.ownership import emsp_for_id_tag
 from ocpi_gateway.timeutil import utcnow
+from ocpi_gateway.translate.meter import MeterReading
 
 MAX_PROFILE_EVENTS = 20
 
 ProfileEventListener = Callable[[Session, str], Awaitable[None]]
+# Told "started", "updated" (meter) or "ended" for each session (the OCPI Sessions feed).
+SessionListener = Callable[[Session, str], Awaitable[None]]
 
 
 def clash_session_id(transaction_id: str, station_id: str) -> str:
@@ -39,10 +42,19 @@ class SessionRegistry:
         self._backend = backend
         self._token_owners = tuple(token_owners)
         self._listeners: list[ProfileEventListener] = []
+        self._session_listeners: list[SessionListener] = []
 
     def add_profile_listener(self, listener: ProfileEventListener) -> None:
         """Be told of every "active profile may have changed" event (issue: SCSP pushes)."""
         self._listeners.append(listener)
+
+    def add_session_listener(self, listener: SessionListener) -> None:
+        """Be told when a session starts, its meter moves, or it ends (OCPI Sessions pushes)."""
+        self._session_listeners.append(listener)
+
+    async def _tell(self, session: Session, event: str) -> None:
+        for listener in self._session_listeners:
+            await listener(session, event)
 
     async def get(self, session_id: str) -> Session | None:
         return await self._backend.sessions.get(session_id)
@@ -62,21 +74,71 @@ class SessionRegistry:
         connector_id: int,
         id_tag: str | None,
         started_at: datetime | None = None,
+        meter_start_wh: float | None = None,
     ) -> Session:
         """A 1.6 StartTransaction: allocate the transactionId and open the session."""
         transaction_id = str(await self._backend.next_transaction_id())
+        return await self._open_v16(
+            transaction_id, station_id, connector_id, transaction_id, id_tag, started_at, meter_start_wh
+        )
+
+    async def open_v16(
+        self,
+        station_id: str,
+        connector_id: int,
+        transaction_id: int,
+        id_tag: str | None = None,
+        started_at: datetime | None = None,
+        meter_start_wh: float | None = None,
+    ) -> Session:
+        """A 1.6 transaction whose id a CSMS assigned (proxy mode); idempotent for repeats.
+
+        The session id is the id's decimal text, or the clash form when another station's
+        session already has it (a proxy may front several CSMSs).
+        """
+        tx_id = str(transaction_id)
+        existing = await self._backend.sessions.find_by_transaction(station_id, tx_id)
+        if existing is not None:
+            return existing
+        session_id = await self._unclashed_id(tx_id, station_id)
+        return await self._open_v16(
+            session_id, station_id, connector_id, tx_id, id_tag, started_at, meter_start_wh
+        )
+
+    async def _unclashed_id(self, transaction_id: str, station_id: str) -> str:
+        """The transaction id as session id, unless another station's session already has it."""
+        other = await self._backend.sessions.get(transaction_id)
+        if other is not None and other.station_id != station_id:
+            return clash_session_id(transaction_id, station_id)
+        return transaction_id
+
+    async def _open_v16(
+        self,
+        session_id: str,
+        station_id: str,
+        connector_id: int,
+        transaction_id: str,
+        id_tag: str | None,
+        started_at: datetime | None,
+        meter_start_wh: float | None,
+    ) -> Session:
+        when = started_at or utcnow()
         session = Session(
-            session_id=transaction_id,
+            session_id=session_id,
             station_id=station_id,
             connector_id=connector_id,
             evse_id=connector_id,
             transaction_id=transaction_id,
             ocpp_version=OcppVersion.V16,
-            started_at=started_at or utcnow(),
+            started_at=when,
             id_tag=id_tag,
             emsp=emsp_for_id_tag(id_tag, self._token_owners),
         )
+        session.usage.meter_start_wh = meter_start_wh
+        session.usage.meter_wh = meter_start_wh
+        session.usage.last_updated = when
         await self._backend.sessions.put(session)
+        await self._tell(session, "started")
         return session
 
     async def start_v201(
@@ -92,10 +154,7 @@ class SessionRegistry:
         existing = await self._backend.sessions.find_by_transaction(station_id, transaction_id)
         if existing is not None:
             return existing
-        session_id = transaction_id
-        other = await self._backend.sessions.get(session_id)
-        if other is not None and other.station_id != station_id:
-            session_id = clash_session_id(transaction_id, station_id)
+        session_id = await self._unclashed_id(transaction_id, station_id)
         session = Session(
             session_id=session_id,
             station_id=station_id,
@@ -107,7 +166,9 @@ class SessionRegistry:
             id_tag=id_tag,
             emsp=emsp_for_id_tag(id_tag, self._token_owners),
         )
+        session.usage.last_updated = session.started_at
         await self._backend.sessions.put(session)
+        await self._tell(session, "started")
         return session
 
     async def find_by_transaction(self, station_id: str, transaction_id: str) -> Session | None:
@@ -122,7 +183,9 @@ class SessionRegistry:
             return session
         session.status = SessionStatus.COMPLETED
         session.ended_at = ended_at or utcnow()
+        session.usage.last_updated = max(session.ended_at, session.usage.last_updated or session.ended_at)
         await self._backend.sessions.put(session)
+        await self._tell(session, "ended")
         return session
 
     async def register_external(
@@ -149,7 +212,9 @@ class SessionRegistry:
             owner=owner,
             emsp=emsp,
         )
+        session.usage.last_updated = session.started_at
         await self._backend.sessions.put(session)
+        await self._tell(session, "started")
         return session
 
     async def end_by_id(self, session_id: str) -> Session | None:
@@ -159,8 +224,53 @@ class SessionRegistry:
             return None
         if session.active:
             session.status = SessionStatus.COMPLETED
-            session.ended_at = utcnow()
+            session.ended_at = session.usage.last_updated = utcnow()
             await self._backend.sessions.put(session)
+            await self._tell(session, "ended")
+        return session
+
+    async def mark_steered(self, session_id: str, party: str) -> None:
+        """``party`` successfully PUT a profile: from now on it is told of active-profile changes."""
+        session = await self._backend.sessions.get(session_id)
+        if session is not None and party not in session.steered_by:
+            session.steered_by = [*session.steered_by, party]
+            await self._backend.sessions.put(session)
+
+    async def record_meter(
+        self,
+        station_id: str,
+        reading: MeterReading,
+        *,
+        transaction_id: str | None = None,
+        evse_id: int | None = None,
+        notify: bool = True,
+    ) -> Session | None:
+        """Keep a meter reading on the session of ``transaction_id`` (else the one on ``evse_id``).
+
+        The first energy reading of a session without a known meter start becomes its start
+        (OCPP 2.0.1 has no meterStart). ``notify=False`` when the session is about to end
+        anyway (StopTransaction's meterStop), so no update is pushed just before COMPLETED.
+        """
+        if reading.empty:
+            return None
+        if transaction_id is not None:
+            session = await self._backend.sessions.find_by_transaction(station_id, transaction_id)
+        else:
+            found = [s for s in await self.active_for_station(station_id) if s.evse_id == evse_id]
+            session = found[0] if found else None
+        if session is None or not session.active:
+            return None
+        usage = session.usage
+        if reading.energy_wh is not None:
+            if usage.meter_start_wh is None:
+                usage.meter_start_wh = reading.energy_wh
+            usage.meter_wh = reading.energy_wh
+        usage.power_w = reading.power_w if reading.power_w is not None else usage.power_w
+        usage.current_a = reading.current_a if reading.current_a is not None else usage.current_a
+        usage.last_updated = utcnow()
+        await self._backend.sessions.put(session)
+        if notify:
+            await self._tell(session, "updated")
         return session
 
     async def record_profile_event(

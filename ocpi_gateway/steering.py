@@ -108,6 +108,10 @@ class Steering:
             refusal = self._dry_run(session, station, request.charging_profile)
             if refusal is not None:
                 return refusal
+            if self._settings.ocpi.push_after == "sync":
+                # The literal reading of "successfully PUT": this ACCEPTED. Marked before the
+                # job is stored, so the job never saves a session read without the mark.
+                await self._sessions.mark_steered(session.session_id, party.key)
             return await self._enqueue(
                 JobKind.SET,
                 party,

@@ -96,10 +96,10 @@ async def mock_scsp() -> AsyncIterator[MockScsp]:
 async def gateway_factory(mock_scsp: MockScsp) -> AsyncIterator[GatewayFactory]:
     runners: list[web.AppRunner] = []
 
-    async def make(**sections: dict[str, Any]) -> Gateway:
+    async def make(node_id: str = "test-node", **sections: dict[str, Any]) -> Gateway:
         port = free_port()
         settings = make_settings(port, mock_scsp.base_url, **sections)
-        app = create_app(settings, node_id="test-node")
+        app = create_app(settings, node_id=node_id)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

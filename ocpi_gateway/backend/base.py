@@ -103,6 +103,18 @@ class Guards(Protocol):
         ...
 
 
+class OutcomeStore(Protocol):
+    """Job outcomes (JSON text) kept for a while for callers that poll (``outcomes.py``)."""
+
+    async def put(self, job_id: str, outcome: str, ttl: int) -> None:
+        """Store or replace a job's outcome for ``ttl`` seconds."""
+        ...
+
+    async def get(self, job_id: str) -> str | None:
+        """The stored outcome, or ``None`` when unknown or expired."""
+        ...
+
+
 class Backend(Protocol):
     @property
     def sessions(self) -> SessionStore: ...
@@ -120,6 +132,9 @@ class Backend(Protocol):
 
     @property
     def guards(self) -> Guards: ...
+
+    @property
+    def outcomes(self) -> OutcomeStore: ...
 
     @property
     def node_id(self) -> str:

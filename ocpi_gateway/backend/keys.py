@@ -73,3 +73,7 @@ class Keys:
 
     def guard(self, key: str) -> str:
         return f"{self.prefix}:guard:{key}"
+
+    def outcome(self, job_id: str) -> str:
+        """A job's outcome for callers that wait or poll (expires after its TTL)."""
+        return f"{self.prefix}:outcome:{job_id}"

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from ocpi_gateway.backend.outcomes import MemoryOutcomeStore
 from ocpi_gateway.domain import Job, Session, StationInfo
 from ocpi_gateway.partystore import MemoryPartyStore
 
@@ -152,6 +153,7 @@ class MemoryBackend:
         self._stations = MemoryStationRegistry()
         self._guards = MemoryGuards()
         self._parties = MemoryPartyStore()
+        self._outcomes = MemoryOutcomeStore()
         self._tx_ids = itertools.count(int(time.time()) % 1_000_000_000 + 1)
         self._profile_ids: dict[str, itertools.count[int]] = {}
 
@@ -174,6 +176,10 @@ class MemoryBackend:
     @property
     def parties(self) -> MemoryPartyStore:
         return self._parties
+
+    @property
+    def outcomes(self) -> MemoryOutcomeStore:
+        return self._outcomes
 
     @property
     def node_id(self) -> str:

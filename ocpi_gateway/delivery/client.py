@@ -1,10 +1,11 @@
-"""Deliver an async ChargingProfiles result to the sender's ``response_url``, retrying until a deadline.
+"""Calls to partners: async results to ``response_url``, and pushes to their module endpoints.
 
 OCPI itself does not retry, but the gateway promises exactly one terminal result before the
 announced ``timeout``: transient failures (network, timeouts, 5xx) are retried with
 exponential back-off, never past the deadline. A 3xx or 4xx is the sender's final word and
 ends delivery at once; redirects are not followed, so a result never goes to a host the
-sender did not name. One shared ``httpx.AsyncClient`` is passed in; none is created here.
+sender did not name. The same rules carry ActiveChargingProfile PUTs and Sessions PUT/PATCH
+(:meth:`ResultDelivery.send`). One shared ``httpx.AsyncClient`` is passed in; none is created here.
 """
 
 from __future__ import annotations
@@ -45,12 +46,19 @@ class ResultDelivery:
     """POSTs result objects to partners' response URLs on one shared HTTP client."""
 
     def __init__(
-        self, client: httpx.AsyncClient, settings: Settings, guard: CallbackCheck | None = None
+        self,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        guard: CallbackCheck | None = None,
+        endpoint_guard: CallbackCheck | None = None,
     ) -> None:
-        """``guard`` (``callbacks.check_callback_url`` in the app) vets the URL before each attempt."""
+        """``guard`` (``callbacks.check_callback_url`` in the app) vets a ``response_url`` before
+        each attempt; ``endpoint_guard`` (``callbacks.check_endpoint_url``) vets a URL from the
+        partner's own version details (their host need not be a callback host)."""
         self._client = client
         self._settings = settings
         self._guard = guard
+        self._endpoint_guard = endpoint_guard
 
     def _headers(self, party: Party, correlation_id: str) -> dict[str, str]:
         ours = self._settings.ocpi
@@ -67,12 +75,12 @@ class ResultDelivery:
 
     @timed_callback_attempt
     async def _attempt(
-        self, url: str, content: bytes, headers: dict[str, str], time_limit: float
+        self, method: str, url: str, content: bytes, headers: dict[str, str], time_limit: float
     ) -> tuple[int, bytes]:
-        """One POST; returns the status and at most ``max_response_bytes`` of the answer."""
+        """One request; returns the status and at most ``max_response_bytes`` of the answer."""
         limit = self._settings.delivery.max_response_bytes
         async with self._client.stream(
-            "POST", url, content=content, headers=headers, timeout=time_limit, follow_redirects=False
+            method, url, content=content, headers=headers, timeout=time_limit, follow_redirects=False
         ) as response:
             body = bytearray()
             async for chunk in response.aiter_bytes():
@@ -106,9 +114,40 @@ class ResultDelivery:
         Returns:
             True when the sender answered 2xx (whatever OCPI status its body holds).
         """
+        return await self.send(
+            party, "POST", url, body, correlation_id=correlation_id, deadline=deadline, request_id=request_id
+        )
+
+    async def send(
+        self,
+        party: Party,
+        method: str,
+        url: str,
+        body: dict[str, Any],
+        *,
+        correlation_id: str,
+        deadline: float,
+        request_id: str | None = None,
+        endpoint: bool = False,
+    ) -> bool:
+        """``method`` (POST, PUT, PATCH) ``body`` to ``url`` with the result rules above.
+
+        Args:
+            endpoint: ``url`` comes from the partner's version details (a push), not from
+                a request's ``response_url``: vetted by the endpoint guard instead.
+
+        Returns:
+            True when the partner answered 2xx.
+        """
         settings = self._settings.delivery
         content = json.dumps(body).encode()
-        logged = {"url": safe_url(url), "party": party.key, "origin_request_id": request_id}
+        guard = self._endpoint_guard if endpoint else self._guard
+        logged = {
+            "url": safe_url(url),
+            "party": party.key,
+            "origin_request_id": request_id,
+            "method": method,
+        }
         if party.their_token is None:
             log.warning("callback_failed", **logged, attempt=0, reason="party has no token for us to use")
             return False
@@ -122,10 +161,10 @@ class ResultDelivery:
             attempt += 1
             headers = self._headers(party, correlation_id)
             try:
-                if self._guard is not None:  # again before every attempt: DNS may have changed
-                    await self._guard(party, url)
+                if guard is not None:  # again before every attempt: DNS may have changed
+                    await guard(party, url)
                 status, answer = await self._attempt(
-                    url, content, headers, min(settings.request_timeout, left)
+                    method, url, content, headers, min(settings.request_timeout, left)
                 )
             except CallbackHostUnresolved:
                 status, reason = 0, "host unresolved"

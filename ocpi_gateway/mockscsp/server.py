@@ -99,6 +99,7 @@ class MockScsp:
         self.base_url = ""
         self.received: list[Received] = []
         self._failures: deque[int] = deque()
+        self._failing_methods: frozenset[str] = frozenset({"POST"})
         self._waiters = _Waiters()
         self._runner: web.AppRunner | None = None
         self._client: httpx.AsyncClient | None = None
@@ -146,9 +147,11 @@ class MockScsp:
             tag = f"r{self._tag}"
         return f"{self.base_url}/results/{tag}"
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        """Answer the next ``count`` POSTs with HTTP ``status`` (0 = drop the connection)."""
+    def fail_next(self, count: int, status: int = 500, methods: tuple[str, ...] = ("POST",)) -> None:
+        """Answer the next ``count`` POSTs (or ``methods``, e.g. pushed PUTs) with HTTP ``status``
+        (0 = drop the connection)."""
         self._failures.extend([status] * count)
+        self._failing_methods = frozenset(m.upper() for m in methods)
 
     def drop_next(self, count: int) -> None:
         """Close the connection, without an answer, on the next ``count`` POSTs."""
@@ -223,7 +226,7 @@ class MockScsp:
         status = 200
         if not self._authorised(request):
             status = 401
-        elif request.method == "POST" and self._failures:
+        elif request.method in self._failing_methods and self._failures:
             status = self._failures.popleft()
         item = Received(
             method=request.method,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ocpi_gateway.ocpi import chargingprofiles, credentials, versions
+from ocpi_gateway.ocpi import chargingprofiles, credentials, sessions, versions
 
 
 def _add(app: web.Application, path: str, handlers: dict[str, Handler]) -> None:
@@ -21,7 +21,7 @@ def _add(app: web.Application, path: str, handlers: dict[str, Handler]) -> None:
 
 
 def setup_routes(app: web.Application) -> None:
-    """Add the OCPI 2.2.1 routes: versions, version details, credentials, chargingprofiles."""
+    """Add the OCPI 2.2.1 routes: versions, version details, credentials, chargingprofiles, sessions."""
     _add(app, versions.VERSIONS_PATH, {"GET": versions.get_versions})
     _add(app, versions.DETAILS_PATH, {"GET": versions.get_version_details})
     _add(
@@ -43,3 +43,4 @@ def setup_routes(app: web.Application) -> None:
             "DELETE": chargingprofiles.delete_profile,
         },
     )
+    _add(app, sessions.SESSIONS_PATH, {"GET": sessions.get_sessions})

@@ -18,6 +18,7 @@ VERSIONS_PATH = "/ocpi/versions"
 DETAILS_PATH = f"/ocpi/{VERSION}"
 CREDENTIALS_PATH = f"{DETAILS_PATH}/credentials"
 CHARGINGPROFILES_PATH = f"{DETAILS_PATH}/chargingprofiles"
+SESSIONS_PATH = f"{DETAILS_PATH}/sessions"
 
 
 def versions_url(settings: Settings) -> str:
@@ -40,5 +41,7 @@ async def get_version_details(request: web.Request) -> web.Response:
         # OCPI 2.2.1-d2: the role of credentials is meaningless; publish SENDER.
         {"identifier": "credentials", "role": "SENDER", "url": base + CREDENTIALS_PATH},
         {"identifier": "chargingprofiles", "role": "RECEIVER", "url": base + CHARGINGPROFILES_PATH},
+        # Sessions as their owner (CPO Sender): the pull GET; pushes go to partners' RECEIVER.
+        {"identifier": "sessions", "role": "SENDER", "url": base + SESSIONS_PATH},
     ]
     return json_response({"version": VERSION, "endpoints": endpoints})

@@ -29,6 +29,8 @@ from ocpi_gateway.openapi.parts import (
 def admin_paths() -> dict[str, Any]:
     session_id = path_param("session_id", "the OCPI session id")
     key = path_param("key", "the partner as CC*PID", max_length=16)
+    station_id = path_param("station_id", "the OCPP station id", max_length=48)
+    queued = obj(("job_id",), job_id=STR, station_id=STR, session_id=STR, limit={"type": "number"}, unit=STR)
     overview = obj(
         ("generated_at", "stations", "sessions", "jobs"),
         generated_at=TIME,
@@ -71,6 +73,28 @@ def admin_paths() -> dict[str, Any]:
             ),
             "delete": op(
                 "end a session", {"200": answer("ended", SESSION), **admin_errors("400", "404")}, "adminToken"
+            ),
+        },
+        "/admin/stations/{station_id}/limit": {
+            "parameters": [station_id],
+            "put": op(
+                "set the station-wide maximum (ChargePointMaxProfile / ChargingStationMaxProfile)",
+                {"202": answer("job stored", queued), **admin_errors("400", "404")},
+                "adminToken",
+                requestBody=body(ref("StationLimitBody")),
+            ),
+            "delete": op(
+                "clear the gateway's station-wide maximum",
+                {"202": answer("job stored", queued), **admin_errors("400", "404")},
+                "adminToken",
+            ),
+        },
+        "/admin/sessions/{session_id}/profile": {
+            "parameters": [session_id],
+            "delete": op(
+                "the CPO clears the session's gateway profile (its steering partners are told)",
+                {"202": answer("job stored", queued), **admin_errors("400", "404")},
+                "adminToken",
             ),
         },
         "/admin/stations": {

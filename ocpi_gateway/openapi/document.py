@@ -16,12 +16,15 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from ocpi_gateway.admin.levers import StationLimitBody
 from ocpi_gateway.admin.parties import InviteBody, PolicyBody, RegisterBody
 from ocpi_gateway.admin.views import ExternalSession
 from ocpi_gateway.appkeys import SETTINGS
 from ocpi_gateway.handshake import Credentials
 from ocpi_gateway.ocpi.models import ChargingProfileResponse, SetChargingProfile
+from ocpi_gateway.ocpi.session_objects import OcpiSession
 from ocpi_gateway.openapi.admin import admin_paths
+from ocpi_gateway.openapi.api import api_paths
 from ocpi_gateway.openapi.ocpi import ocpi_paths
 from ocpi_gateway.openapi.parts import (
     BOOL,
@@ -40,6 +43,8 @@ _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
     (InviteBody, "validation"),
     (RegisterBody, "validation"),
     (PolicyBody, "validation"),
+    (StationLimitBody, "validation"),
+    (OcpiSession, "serialization"),
 )
 
 
@@ -77,7 +82,7 @@ def build_openapi(server_url: str = "http://127.0.0.1:8080") -> dict[str, Any]:
             "operations endpoints. The OCPP websocket `/ocpp/{station_id}` is not HTTP and not listed.",
         },
         "servers": [{"url": server_url}],
-        "paths": {**ocpi_paths(), **admin_paths(), **ops_paths()},
+        "paths": {**ocpi_paths(), **admin_paths(), **api_paths(), **ops_paths()},
         "components": {
             "schemas": defs.get("$defs", {}),
             "securitySchemes": {

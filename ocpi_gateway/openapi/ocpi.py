@@ -6,6 +6,8 @@ from typing import Any
 
 from ocpi_gateway.openapi.parts import (
     DURATION,
+    ID_HEADERS,
+    INT,
     OCPI_ERRORS,
     RESPONSE_URL,
     STR,
@@ -15,10 +17,38 @@ from ocpi_gateway.openapi.parts import (
     ocpi_response,
     op,
     path_param,
+    query,
     ref,
 )
 
 OCPI = "/ocpi/2.2.1"
+
+
+def sessions_path() -> dict[str, Any]:
+    """``GET /ocpi/2.2.1/sessions``: the Sessions module's paginated pull (CPO Sender)."""
+    page = ocpi_response("one page of Session objects", array(ref("OcpiSession")))
+    page["headers"] = {
+        **ID_HEADERS,
+        "X-Total-Count": {"required": True, "schema": STR, "description": "sessions matching the filters"},
+        "X-Limit": {"required": True, "schema": STR, "description": "the page size applied"},
+        "Link": {"required": False, "schema": STR, "description": '<next page URL>; rel="next"'},
+    }
+    when = {"type": "string", "format": "date-time"}
+    return {
+        f"{OCPI}/sessions": {
+            "get": op(
+                "sessions the caller may steer, by last_updated (date_from inclusive, date_to exclusive)",
+                {"200": page, **OCPI_ERRORS},
+                "ocpiToken",
+                parameters=[
+                    query("date_from", when, "only sessions changed at or after this", required=True),
+                    query("date_to", when, "only sessions changed before this", required=False),
+                    query("offset", {**INT, "minimum": 0}, "skip this many (default 0)", required=False),
+                    query("limit", {**INT, "minimum": 1}, "page size (default and cap 100)", required=False),
+                ],
+            )
+        }
+    }
 
 
 def ocpi_paths() -> dict[str, Any]:
@@ -100,4 +130,5 @@ def ocpi_paths() -> dict[str, Any]:
                 parameters=[RESPONSE_URL],
             ),
         },
+        **sessions_path(),
     }

@@ -49,9 +49,35 @@ def start_transaction_v16(connector_id: int, id_tag: str, started: datetime) -> 
     return call16.StartTransaction(connector_id, id_tag, 0, format_utc(started))
 
 
-def stop_transaction_v16(transaction_id: str, started: datetime, now: datetime) -> Any:
-    meter = int((now - started).total_seconds() * WH_PER_SECOND)
+def stop_transaction_v16(
+    transaction_id: str, started: datetime, now: datetime, meter_wh: float | None = None
+) -> Any:
+    meter = int((now - started).total_seconds() * WH_PER_SECOND) if meter_wh is None else int(meter_wh)
     return call16.StopTransaction(meter, format_utc(now), int(transaction_id), reason="Local")
+
+
+def meter_value(protocol: str, energy_wh: float, power_w: float | None, now: datetime) -> dict[str, Any]:
+    """One ``meterValue`` entry: the energy register (Wh) and, if given, the power (W)."""
+    samples: list[dict[str, Any]] = []
+    for measurand, value, unit in (
+        ("Energy.Active.Import.Register", energy_wh, "Wh"),
+        ("Power.Active.Import", power_w, "W"),
+    ):
+        if value is None:
+            continue
+        if protocol == V16:  # 1.6 values are strings with a unit name
+            samples.append({"value": f"{value:g}", "measurand": measurand, "unit": unit})
+        else:
+            samples.append({"value": value, "measurand": measurand, "unit_of_measure": {"unit": unit}})
+    return {"timestamp": format_utc(now), "sampled_value": samples}
+
+
+def meter_values_v16(connector_id: int, transaction_id: str, value: dict[str, Any]) -> Any:
+    return call16.MeterValues(connector_id, [value], transaction_id=int(transaction_id))
+
+
+def cleared_charging_limit(evse_id: int, source: str) -> Any:
+    return call201.ClearedChargingLimit(charging_limit_source=source, evse_id=evse_id)
 
 
 def transaction_event(
@@ -65,6 +91,7 @@ def transaction_event(
     evse_id: int | None = None,
     id_tag: str | None = None,
     stopped_reason: str | None = None,
+    meter_value: list[dict[str, Any]] | None = None,
 ) -> Any:
     """A 2.0.1 TransactionEvent; the EVSE and idToken belong in the Started event only."""
     info: dict[str, Any] = {"transaction_id": transaction_id, "charging_state": charging_state}
@@ -78,6 +105,7 @@ def transaction_event(
         transaction_info=info,
         evse=None if evse_id is None else {"id": evse_id, "connector_id": 1},
         id_token=None if id_tag is None else {"id_token": id_tag, "type": "ISO14443"},
+        meter_value=meter_value,
     )
 
 

@@ -34,6 +34,7 @@ class Transaction:
     connector_id: int
     started: datetime
     seq_no: int = 0
+    meter_wh: float | None = None  # the last register value sent (send_meter_values)
 
 
 class CallLog:

@@ -204,8 +204,15 @@ class SimulatedStation:
         else:
             tx = self.state.begin(uuid.uuid4().hex, connector_id, started)
             tx_id = tx.transaction_id
+            begin = [messages.meter_value(self.protocol, 0, None, started)]  # Transaction.Begin
             await self._transaction_event(
-                tx, "Started", "Authorized", "EVConnected", evse_id=connector_id, id_tag=id_tag
+                tx,
+                "Started",
+                "Authorized",
+                "EVConnected",
+                evse_id=connector_id,
+                id_tag=id_tag,
+                meter_value=begin,
             )
             await self._transaction_event(tx, "Updated", "ChargingStateChanged", "Charging")
         self.state.event(f"transaction {tx_id} started on connector {connector_id}")
@@ -270,11 +277,16 @@ class SimulatedStation:
         if self.protocol == messages.V16:
             self.state.end(transaction_id)
             now = utcnow()
-            await self._call(messages.stop_transaction_v16(transaction_id, tx.started, now))
+            await self._call(messages.stop_transaction_v16(transaction_id, tx.started, now, tx.meter_wh))
             await self._call(messages.connector_status(self.protocol, tx.connector_id, False, now))
         else:
+            final = (
+                None
+                if tx.meter_wh is None
+                else [messages.meter_value(self.protocol, tx.meter_wh, None, utcnow())]
+            )
             await self._transaction_event(
-                tx, "Ended", "StopAuthorized", "EVConnected", stopped_reason="Local"
+                tx, "Ended", "StopAuthorized", "EVConnected", stopped_reason="Local", meter_value=final
             )
             self.state.end(transaction_id)
         self.state.event(f"transaction {transaction_id} stopped")
@@ -291,6 +303,35 @@ class SimulatedStation:
             raise ValueError("NotifyChargingLimit exists only in OCPP 2.0.1")
         await self._call(messages.notify_charging_limit(evse_id, limit, unit, source, duration, utcnow()))
         self.state.event(f"NotifyChargingLimit evse {evse_id}: {limit:g}{unit} from {source}")
+
+    async def send_meter_values(
+        self, transaction_id: str, energy_wh: float, power_w: float | None = None
+    ) -> None:
+        """Report the energy register (Wh) of a running transaction: 1.6 MeterValues, 2.0.1
+        TransactionEvent Updated (MeterValuePeriodic). StopTransaction then reports it too.
+
+        Raises:
+            ValueError: no such running transaction.
+        """
+        tx = self._running(transaction_id)
+        tx.meter_wh = energy_wh
+        value = messages.meter_value(self.protocol, energy_wh, power_w, utcnow())
+        if self.protocol == messages.V16:
+            await self._call(messages.meter_values_v16(tx.connector_id, transaction_id, value))
+        else:
+            await self._transaction_event(
+                tx, "Updated", "MeterValuePeriodic", "Charging", meter_value=[value]
+            )
+
+    async def cleared_charging_limit(self, evse_id: int, source: str = "EMS") -> None:
+        """2.0.1: report that a local limit is gone (ClearedChargingLimit).
+
+        Raises:
+            ValueError: the station speaks 1.6, which has no such message.
+        """
+        if self.protocol == messages.V16:
+            raise ValueError("ClearedChargingLimit exists only in OCPP 2.0.1")
+        await self._call(messages.cleared_charging_limit(evse_id, source))
 
     # --- shutdown -------------------------------------------------------------------
 

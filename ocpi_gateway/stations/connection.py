@@ -29,10 +29,17 @@ class WebSocketConnection:
     def __init__(self, ws: WebSocket, bucket: TokenBucket | None = None) -> None:
         self._ws = ws
         self._bucket = bucket
+        # Why the socket closed (the peer's close frame, or our own close): a proxy passes it on.
+        self.close_reason = ""
 
     @property
     def closed(self) -> bool:
         return self._ws.closed
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code received from the peer or sent by us; None while open or when the link broke."""
+        return self._ws.close_code
 
     async def recv(self) -> str:
         """The next TEXT frame.
@@ -49,13 +56,15 @@ class WebSocketConnection:
                 max_messages_per_second=self._bucket.rate,
                 burst=self._bucket.burst,
             )
-            await self._ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"message rate exceeded")
+            await self.close(WSCloseCode.POLICY_VIOLATION, "message rate exceeded")
             raise StationDisconnected("message rate exceeded")
         if msg.type is WSMsgType.TEXT:
             return str(msg.data)
         if msg.type is WSMsgType.BINARY:
-            await self._ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"OCPP-J uses text frames")
+            await self.close(WSCloseCode.UNSUPPORTED_DATA, "OCPP-J uses text frames")
             raise StationDisconnected("binary frame received")
+        if msg.type is WSMsgType.CLOSE:
+            self.close_reason = str(msg.extra or "")
         raise StationDisconnected(f"websocket {msg.type.name.lower()}")
 
     async def send(self, data: str) -> None:
@@ -73,4 +82,6 @@ class WebSocketConnection:
 
     async def close(self, code: int = WSCloseCode.OK, reason: str = "") -> None:
         """Close the socket with a code and a short reason (max 123 bytes on the wire)."""
+        if not self._ws.closed:
+            self.close_reason = reason
         await self._ws.close(code=code, message=reason.encode()[:123])

@@ -9,7 +9,7 @@ stations means adding a branch here and a module beside this one.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import httpx
@@ -20,7 +20,11 @@ from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import StationInfo
 from ocpi_gateway.errors import ConfigError
 from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.stations.bus import BusStations
+from ocpi_gateway.stations.csms_http import CsmsHttpStations
 from ocpi_gateway.stations.driver import StationDirectory, StationLink
+from ocpi_gateway.stations.proxy import ProxyStations
+from ocpi_gateway.stations.routing import RoutedStations, modes_in_use
 from ocpi_gateway.stations.server import DirectStations
 
 
@@ -45,6 +49,8 @@ class DriverContext:
     http_client: httpx.AsyncClient
     on_connected: Callable[[StationLink], Awaitable[None]]
     on_presence: Callable[[StationInfo, bool], Awaitable[None]]
+    # The one mode to build (per-station modes build one driver each); None = ``ocpp.mode``.
+    mode: str | None = None
 
 
 def build_driver(ctx: DriverContext) -> StationDriver:
@@ -53,13 +59,26 @@ def build_driver(ctx: DriverContext) -> StationDriver:
     Raises:
         ConfigError: the mode is not available in this build.
     """
-    mode = ctx.settings.ocpp.mode
-    if mode == "direct":
-        return DirectStations(
+    if ctx.mode is None and len(modes := modes_in_use(ctx.settings)) > 1:
+        # ``[[ocpp.stations]] mode`` differs for some stations: one driver per mode, routed.
+        return RoutedStations(ctx.settings, {m: build_driver(replace(ctx, mode=m)) for m in sorted(modes)})
+    mode = ctx.mode or ctx.settings.ocpp.mode
+    if mode in ("direct", "proxy"):
+        return (ProxyStations if mode == "proxy" else DirectStations)(
             ctx.settings,
             ctx.sessions,
             node_id=ctx.node_id,
             on_connected=ctx.on_connected,
             on_presence=ctx.on_presence,
         )
+    if mode == "csms_http":
+        return CsmsHttpStations(
+            ctx.settings,
+            ctx.sessions,
+            node_id=ctx.node_id,
+            http_client=ctx.http_client,
+            on_presence=ctx.on_presence,
+        )
+    if mode == "bus":
+        return BusStations(ctx.settings, ctx.sessions, node_id=ctx.node_id, on_presence=ctx.on_presence)
     raise ConfigError("ocpp.mode", f"{mode!r} is not available in this version (use 'direct')")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -47,14 +48,19 @@ class DirectLink:
         protocol: OcppVersion,
         *,
         node_id: str,
+        turn: asyncio.Lock | None = None,
+        message_id: Callable[[], str] = lambda: str(uuid.uuid4()),
     ) -> None:
+        """``turn`` is the lock a call holds while open (a proxy shares it with the CSMS's
+        calls); ``message_id`` makes each CALL's id (a proxy marks its own)."""
         self._cp = charge_point
         self._connection = connection
         self._protocol = protocol
         self._node_id = node_id
         self._connected_at: datetime = utcnow()
         self._capabilities = Capabilities()
-        self._lock = asyncio.Lock()
+        self._lock = turn if turn is not None else asyncio.Lock()
+        self._message_id = message_id
         self._closed = asyncio.Event()
 
     @property
@@ -119,7 +125,7 @@ class DirectLink:
         log context on purpose: the job's later lines (the answer, the callback) belong to
         this call too; ``JobRunner.run`` unbinds it with the job's other ids.
         """
-        message_id = str(uuid.uuid4())
+        message_id = self._message_id()
         structlog.contextvars.bind_contextvars(ocpp_message_id=message_id)
         with station_call(type(payload).__name__):
             return await self._call(payload, message_id, timeout)

@@ -17,7 +17,7 @@ import structlog
 from aiohttp import WSCloseCode, hdrs, web
 
 from ocpi_gateway.config import Settings
-from ocpi_gateway.domain import OcppVersion, StationInfo
+from ocpi_gateway.domain import Capabilities, OcppVersion, StationInfo
 from ocpi_gateway.errors import StationError
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.auth import StationAuthenticator
@@ -157,7 +157,9 @@ class DirectStations:
             return ws
         try:
             connection = WebSocketConnection(ws, self._flood.bucket(station_id))
-            await self._serve(station_id, protocol, connection)
+            link = await self._open_link(station_id, protocol, connection, request)
+            if link is not None:
+                await self._serve(link)
         except Exception:
             log.exception("station_connection_failed", station_id=station_id, protocol=protocol.value)
         return ws
@@ -167,11 +169,26 @@ class DirectStations:
             return False
         return self._settings.ocpp.unknown_stations_allowed or station_id in self._known
 
-    async def _serve(self, station_id: str, protocol: OcppVersion, connection: WebSocketConnection) -> None:
-        charge_point = _CHARGE_POINTS[protocol](
-            station_id, connection, sessions=self._sessions, settings=self._settings
+    def _charge_point(
+        self, station_id: str, protocol: OcppVersion, connection: WebSocketConnection
+    ) -> GatewayChargePoint:
+        """The CSMS-side ChargePoint of one station connection (its handlers learn sessions)."""
+        kind = _CHARGE_POINTS[protocol]
+        return kind(station_id, connection, sessions=self._sessions, settings=self._settings)
+
+    async def _open_link(
+        self, station_id: str, protocol: OcppVersion, connection: WebSocketConnection, request: web.Request
+    ) -> DirectLink | None:
+        """The link for a station whose websocket is open; None when it was closed instead.
+
+        Direct mode answers the station itself; the proxy (``proxy.py``) overrides this.
+        """
+        return DirectLink(
+            self._charge_point(station_id, protocol, connection), connection, protocol, node_id=self._node_id
         )
-        link = DirectLink(charge_point, connection, protocol, node_id=self._node_id)
+
+    async def _serve(self, link: DirectLink) -> None:
+        station_id, protocol = link.station_id, link.protocol
         previous = self._links.get(station_id)
         self._links[station_id] = link
         log.info("station_connected", station_id=station_id, protocol=protocol.value, node=self._node_id)
@@ -203,7 +220,7 @@ class DirectStations:
     async def _after_connect(self, link: DirectLink) -> None:
         """Read capabilities (bounded by call_timeout), then tell the lead's hook."""
         try:
-            link.capabilities = await read_capabilities(link, self._settings.ocpp.call_timeout)
+            link.capabilities = await self._read_capabilities(link)
         except StationError as exc:
             log.warning("station_capabilities_unread", station_id=link.station_id, error=type(exc).__name__)
         log.info(
@@ -221,6 +238,10 @@ class DirectStations:
             await self._on_connected(link)
         except Exception:
             log.exception("station_on_connected_failed", station_id=link.station_id)
+
+    async def _read_capabilities(self, link: DirectLink) -> Capabilities:
+        """Ask the station (bounded by call_timeout); the proxy prefers what it saw relayed."""
+        return await read_capabilities(link, self._settings.ocpp.call_timeout)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run background work that the shutdown can cancel and whose errors are logged."""

@@ -16,6 +16,7 @@ from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
 from ocpi_gateway.stations.central import GatewayChargePoint, on
+from ocpi_gateway.translate.meter import MeterReading, reading_from_meter_values
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +63,11 @@ class StationV16(GatewayChargePoint, V16ChargePoint):  # type: ignore[misc]  # o
         self, connector_id: int, id_tag: str, timestamp: str, **kwargs: Any
     ) -> Any:
         session = await self.sessions.start_v16(
-            self.station_id, connector_id, id_tag, self.timestamp(timestamp)
+            self.station_id,
+            connector_id,
+            id_tag,
+            self.timestamp(timestamp),
+            meter_start_wh=kwargs.get("meter_start"),
         )
         log.info(
             "transaction_started",
@@ -75,6 +80,13 @@ class StationV16(GatewayChargePoint, V16ChargePoint):  # type: ignore[misc]  # o
     @on(Action.stop_transaction)
     async def on_stop_transaction(self, transaction_id: int, timestamp: str, **kwargs: Any) -> Any:
         if transaction_id != _UNDELIVERED_TRANSACTION:
+            final = reading_from_meter_values(kwargs.get("transaction_data"))
+            await self.sessions.record_meter(
+                self.station_id,
+                MeterReading(kwargs.get("meter_stop"), final.power_w, final.current_a),
+                transaction_id=str(transaction_id),
+                notify=False,
+            )
             session = await self.sessions.end(self.station_id, str(transaction_id), self.timestamp(timestamp))
             log.info(
                 "transaction_ended",
@@ -88,6 +100,13 @@ class StationV16(GatewayChargePoint, V16ChargePoint):  # type: ignore[misc]  # o
 
     @on(Action.meter_values)
     async def on_meter_values(self, connector_id: int, **kwargs: Any) -> Any:
+        transaction_id = kwargs.get("transaction_id")
+        await self.sessions.record_meter(
+            self.station_id,
+            reading_from_meter_values(kwargs.get("meter_value")),
+            transaction_id=None if transaction_id is None else str(transaction_id),
+            evse_id=connector_id,
+        )
         return call_result.MeterValues()
 
     @on(Action.data_transfer)

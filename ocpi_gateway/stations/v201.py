@@ -29,6 +29,7 @@ from ocpp.v201.enums import (
 from ocpi_gateway.config import Settings
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.central import GatewayChargePoint, on
+from ocpi_gateway.translate.meter import reading_from_meter_values
 
 log = structlog.get_logger(__name__)
 
@@ -98,6 +99,12 @@ class StationV201(GatewayChargePoint, V201ChargePoint):  # type: ignore[misc]  #
                 self.station_id, tx_id, evse_id, connector_id, id_tag, when
             )
             log.info("transaction_started", station_id=self.station_id, session_id=session.session_id)
+        await self.sessions.record_meter(
+            self.station_id,
+            reading_from_meter_values(kwargs.get("meter_value")),
+            transaction_id=tx_id,
+            notify=event_type != TransactionEventEnumType.ended,
+        )
         if trigger_reason == TriggerReasonEnumType.charging_rate_changed:
             await self.sessions.record_profile_event(
                 self.station_id, trigger_reason, evse_id=session.evse_id, transaction_id=tx_id
@@ -112,6 +119,9 @@ class StationV201(GatewayChargePoint, V201ChargePoint):  # type: ignore[misc]  #
 
     @on(Action.meter_values)
     async def on_meter_values(self, evse_id: int, **kwargs: Any) -> Any:
+        await self.sessions.record_meter(
+            self.station_id, reading_from_meter_values(kwargs.get("meter_value")), evse_id=evse_id
+        )
         return call_result.MeterValues()
 
     @on(Action.notify_report)

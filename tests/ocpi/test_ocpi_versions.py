@@ -22,8 +22,10 @@ class TestVersions:
         assert body["data"] == [{"version": "2.2.1", "url": f"{BASE}/ocpi/2.2.1"}]
 
     @pytest.mark.parametrize("path", ["/ocpi/2.2.1", "/ocpi/2.2.1/"])
-    async def test_details_publish_credentials_and_chargingprofiles(self, client: Client, path: str) -> None:
-        """Version details publish credentials (SENDER) and chargingprofiles (RECEIVER)."""
+    async def test_details_publish_credentials_chargingprofiles_sessions(
+        self, client: Client, path: str
+    ) -> None:
+        """Version details publish credentials (SENDER), chargingprofiles (RECEIVER), sessions (SENDER)."""
         response = await client.get(path, headers=auth(TOKEN_A))
         assert (await response.json())["data"] == {
             "version": "2.2.1",
@@ -34,6 +36,7 @@ class TestVersions:
                     "role": "RECEIVER",
                     "url": f"{BASE}/ocpi/2.2.1/chargingprofiles",
                 },
+                {"identifier": "sessions", "role": "SENDER", "url": f"{BASE}/ocpi/2.2.1/sessions"},
             ],
         }
 

@@ -50,7 +50,8 @@ MAX_EXAMPLES = 25
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{session_id}", "4711").replace("{key}", "NL*SCS")
+    concrete = path.replace("{session_id}", "4711").replace("{key}", "NL*SCS")
+    return concrete.replace("{station_id}", "CS-1").replace("{job_id}", "feedbeef")
 
 
 def test_component_schemas_are_json_schema_2020_12() -> None:
@@ -142,7 +143,7 @@ def _operations(base_url: str) -> list[Any]:
 def _auth(path: str) -> dict[str, str]:
     if path.startswith("/admin/"):
         return {"Authorization": f"Token {ADMIN_TOKEN}"}
-    if path.startswith("/ocpi/"):
+    if path.startswith(("/ocpi/", "/api/")):
         return {"Authorization": f"Token {SCSP_TOKEN}"}
     return {}
 

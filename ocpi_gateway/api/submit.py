@@ -1,0 +1,171 @@
+"""The use cases behind the OCPP-format profile API: admit a partner's request, store its job.
+
+The same rules as OCPI steering, in the same order of cheapness: unknown or ended session
+(404), not the partner's to steer (403), a body with problems (400), station not reachable
+(409); only then is the job stored, and only after its pending outcome is. The job runs
+through the ordinary queue and worker (per-station lane, the station's own link), and its
+result lands in the backend as a job outcome that the view waits for (``outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from ocpi_gateway import outcomes
+from ocpi_gateway.api.convert import plain_json, substitute_unlimited
+from ocpi_gateway.api.validation import Problem, Scope, problems, session_problems
+from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.config import Settings
+from ocpi_gateway.domain import Electrical, Job, JobKind, Session, StationInfo
+from ocpi_gateway.errors import ApiError
+from ocpi_gateway.ownership import may_steer
+from ocpi_gateway.parties import Party
+from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.steering import RequestContext, Steering
+
+log = structlog.get_logger(__name__)
+
+
+def refuse_problems(found: list[Problem]) -> None:
+    """Raise 400 listing every problem, if there are any."""
+    if found:
+        raise ApiError(400, "the request is not a valid OCPP 1.6 SetChargingProfile request",
+                       [p.to_json() for p in found])  # fmt: skip
+
+
+class ProfileApi:
+    """Admission and job submission for ``PUT /api/v1/{sessions,stations}/{id}/charging-profile``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        backend: Backend,
+        sessions: SessionRegistry,
+        steering: Steering,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._backend = backend
+        self._sessions = sessions
+        self._steering = steering
+        self._clock = clock
+
+    def effective(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The request as it will be sent: plain floats, "no limit" values as the EVSE maximum."""
+        ocpp = self._settings.ocpp
+        return substitute_unlimited(
+            plain_json(request),
+            threshold=self._settings.api.unlimited_threshold,
+            max_current=self._settings.api.evse_max_current,
+            electrical=Electrical(voltage=ocpp.voltage, phases=ocpp.default_phases),
+        )
+
+    async def for_session(
+        self, party: Party, session_id: str, request: Any, ctx: RequestContext
+    ) -> outcomes.JobOutcome:
+        """Admit and store a session-level request; wait (bounded) for the station's answer."""
+        refuse_problems(problems(request, "session"))
+        session = await self._sessions.get(session_id)
+        if session is None or not session.active:
+            raise ApiError(404, f"unknown session {session_id}")
+        if not may_steer(party, session, self._settings.ocpi.token_owners):
+            raise ApiError(403, f"session {session_id} is not yours to steer")
+        refuse_problems(session_problems(request, session.transaction_id))
+        station = await self._reachable(session.station_id)
+        return await self._submit(JobKind.OCPP_SESSION, party, session, station, request, ctx)
+
+    async def for_station(
+        self, party: Party, station_id: str, request: Any, ctx: RequestContext
+    ) -> outcomes.JobOutcome:
+        """Admit and store a station-level request; wait (bounded) for the station's answer.
+
+        A station-level profile limits every session on the station, so only a partner
+        trusted with all sessions (``steer = "all"``) that may steer each active session
+        there may send one.
+        """
+        refuse_problems(problems(request, "station"))
+        active = await self._sessions.active_for_station(station_id)
+        token_owners = self._settings.ocpi.token_owners
+        if party.ownership.steer != "all" or not all(may_steer(party, s, token_owners) for s in active):
+            raise ApiError(403, f"station {station_id} is not yours to steer")
+        station = await self._reachable(station_id)
+        return await self._submit(JobKind.OCPP_STATION, party, None, station, request, ctx)
+
+    async def _reachable(self, station_id: str) -> StationInfo:
+        station = await self._backend.stations.lookup(station_id)
+        if station is None:
+            raise ApiError(409, f"station {station_id} is not connected")
+        if not station.capabilities.smart_charging:
+            raise ApiError(409, f"station {station_id} does not support smart charging")
+        return station
+
+    async def _submit(
+        self,
+        kind: JobKind,
+        party: Party,
+        session: Session | None,
+        station: StationInfo,
+        request: dict[str, Any],
+        ctx: RequestContext,
+    ) -> outcomes.JobOutcome:
+        now = self._clock()
+        pending = await self._backend.jobs.pending(station.station_id)
+        timeout = self._steering.announced_timeout(pending)
+        job = Job(
+            kind=kind,
+            party=party.key,
+            session_id=session.session_id if session is not None else "",
+            station_id=station.station_id,
+            created=now,
+            deadline=now + timeout,
+            request_id=ctx.request_id,
+            correlation_id=ctx.correlation_id,
+            ocpp_request=self.effective(request),
+            outcome_ttl=self._settings.api.outcome_ttl,
+        )
+        await outcomes.announce(self._backend, job)
+        await self._backend.jobs.put(job, station.node)
+        log.info(
+            "ocpp_profile_accepted",
+            job_id=job.job_id,
+            kind=kind.value,
+            station_id=station.station_id,
+            session_id=job.session_id or None,
+            party=party.key,
+        )
+        found = await outcomes.wait(self._backend, job.job_id, self._settings.api.wait_seconds)
+        return found or outcomes.JobOutcome(
+            job_id=job.job_id,
+            kind=kind.value,
+            party=party.key,
+            session_id=job.session_id or None,
+            station_id=station.station_id,
+            state="pending",
+            created=now,
+        )
+
+    async def job(self, party: Party, job_id: str) -> outcomes.JobOutcome:
+        """A job's outcome for the partner that made it (404 for anyone else, or once expired)."""
+        found = await outcomes.read(self._backend, job_id)
+        if found is None or found.party != party.key:
+            raise ApiError(404, f"unknown job {job_id}")
+        return found
+
+
+PROFILE_API = web.AppKey("profile_api", ProfileApi)
+
+
+def station_scope(value: str | None) -> Scope:
+    """The ``target`` of ``POST /api/v1/validate/charging-profile``: session (default) or station."""
+    if value in (None, "", "session"):
+        return "session"
+    if value == "station":
+        return "station"
+    raise ApiError(
+        400, "target must be session or station", [{"field": "target", "message": "unknown value"}]
+    )

@@ -1,0 +1,1 @@
+"""Tests of the OCPP-format profile API (/api/v1)."""
