@@ -220,6 +220,11 @@ class OcppSettings(_Section):
             raise ValueError("upstream_url is required in proxy mode (or one per listed station)")
         return self
 
+    def evse_max_current_for(self, station_id: str | None) -> float:
+        """The EVSE maximum in A per phase: the station's own, else ``ocpp.evse_max_current``."""
+        own = next((s.evse_max_current for s in self.stations if s.station_id == station_id), None)
+        return own or self.evse_max_current
+
     def upstream_for(self, station_id: str) -> str:
         """Proxy mode: the CSMS base URL a station is relayed to (its own, else ``upstream_url``)."""
         own = next((s.upstream_url for s in self.stations if s.station_id == station_id), "")
@@ -238,8 +243,6 @@ class ApiSettings(_Section):
 
     # Limits at or above this mean "no limit": they become the EVSE maximum below.
     unlimited_threshold: float = Field(default=99999.0, gt=0)
-    # The EVSE maximum in A per phase; in W it is this x ``ocpp.voltage`` x the period's phases.
-    evse_max_current: float = Field(default=32.0, gt=0, le=5000)
     # How long a PUT waits for the station's answer before answering 202 with a job URL.
     wait_seconds: float = Field(default=10.0, ge=0, le=120)
     # How long a finished job's outcome can still be read at ``GET /api/v1/jobs/{job_id}``.

@@ -292,17 +292,22 @@ class JobRunner:
         if profile is None:
             return _rejected(job.kind)
         if session.charging_profile_id is None:
-            session.charging_profile_id = await self._backend.next_profile_id(session.station_id)
-            await self._sessions.save(session)
+            profile_id = await self._backend.next_profile_id(session.station_id)
+            session.charging_profile_id = profile_id
+            await self._sessions.update(
+                session.session_id, lambda s: setattr(s, "charging_profile_id", profile_id)
+            )
         target = profile_target(session, link.capabilities, self._settings, session.charging_profile_id)
         payload = to_set_charging_profile(link.protocol, profile, target)
         result = set_result(link.protocol, await self._call(job, link, payload))
         if result is ChargingProfileResultType.ACCEPTED and job.kind is JobKind.SET:
-            fresh = await self._sessions.get(session.session_id) or session
-            fresh.charging_profile_id = session.charging_profile_id
-            fresh.applied_profile = profile
-            fresh.applied_by = job.party
-            await self._sessions.save(fresh)
+
+            def applied(fresh: Session) -> None:
+                fresh.charging_profile_id = session.charging_profile_id
+                fresh.applied_profile = profile
+                fresh.applied_by = job.party
+
+            await self._sessions.update(session.session_id, applied)
         return ChargingProfileResult(result=result)
 
     async def _get(self, job: Job, session: Session, link: StationLink) -> AnyResult:
@@ -325,8 +330,10 @@ class JobRunner:
         )
         result = clear_result(link.protocol, await self._call(job, link, payload))
         if result is not REJECTED:
-            fresh = await self._sessions.get(session.session_id) or session
-            fresh.applied_profile = None
-            fresh.applied_by = None
-            await self._sessions.save(fresh)
+
+            def cleared(fresh: Session) -> None:
+                fresh.applied_profile = None
+                fresh.applied_by = None
+
+            await self._sessions.update(session.session_id, cleared)
         return ClearProfileResult(result=result)

@@ -230,8 +230,7 @@ class ProfilePushes:
 
         ``[[ocpp.stations]] evse_max_current`` for the station, else ``ocpp.evse_max_current``.
         """
-        station = next((s for s in self._settings.ocpp.stations if s.station_id == session.station_id), None)
-        amps = (station.evse_max_current if station else None) or self._settings.ocpp.evse_max_current
+        amps = self._settings.ocpp.evse_max_current_for(session.station_id)
         profile = ChargingProfile(
             charging_rate_unit=ChargingRateUnit.A,
             duration=duration,

@@ -229,6 +229,20 @@ class SessionRegistry:
             await self._tell(session, "ended")
         return session
 
+    async def update(self, session_id: str, change: Callable[[Session], None]) -> Session | None:
+        """Re-read, change and store a session, so a write never carries stale fields back.
+
+        Jobs hold a session for the length of a station call; meanwhile meter values or a
+        StopTransaction may have changed it. Not atomic across nodes, but the window is one
+        read and one write instead of a whole call.
+        """
+        session = await self._backend.sessions.get(session_id)
+        if session is None:
+            return None
+        change(session)
+        await self._backend.sessions.put(session)
+        return session
+
     async def mark_steered(self, session_id: str, party: str) -> None:
         """``party`` successfully PUT a profile: from now on it is told of active-profile changes."""
         session = await self._backend.sessions.get(session_id)

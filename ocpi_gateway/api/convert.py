@@ -7,7 +7,7 @@ so the same job reaches a 1.6 station, a 2.0.1 station, a CSMS REST API or a mes
 Rules:
 
 * limits at or above ``api.unlimited_threshold`` become the EVSE maximum
-  (:func:`substitute_unlimited`): ``api.evse_max_current`` in A, or that times
+  (:func:`substitute_unlimited`): ``ocpp.evse_max_current`` (or the station's own) in A, or that times
   ``ocpp.voltage`` times the period's ``numberPhases`` (else ``ocpp.default_phases``) in W;
 * a session's request goes to the session's connector (EVSE) and a TxProfile carries the
   session's transaction id;

@@ -55,13 +55,13 @@ class ProfileApi:
         self._steering = steering
         self._clock = clock
 
-    def effective(self, request: dict[str, Any]) -> dict[str, Any]:
+    def effective(self, request: dict[str, Any], station_id: str | None = None) -> dict[str, Any]:
         """The request as it will be sent: plain floats, "no limit" values as the EVSE maximum."""
         ocpp = self._settings.ocpp
         return substitute_unlimited(
             plain_json(request),
             threshold=self._settings.api.unlimited_threshold,
-            max_current=self._settings.api.evse_max_current,
+            max_current=ocpp.evse_max_current_for(station_id),
             electrical=Electrical(voltage=ocpp.voltage, phases=ocpp.default_phases),
         )
 
@@ -125,7 +125,7 @@ class ProfileApi:
             deadline=now + timeout,
             request_id=ctx.request_id,
             correlation_id=ctx.correlation_id,
-            ocpp_request=self.effective(request),
+            ocpp_request=self.effective(request, station.station_id),
             outcome_ttl=self._settings.api.outcome_ttl,
         )
         await outcomes.announce(self._backend, job)
