@@ -74,7 +74,9 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     """Build the whole gateway: OCPI edge, OCPP endpoint, admin, ops, worker."""
     node = node_id or f"{socket.gethostname()}-{os.getpid()}"
     backend = make_backend(settings, node)
-    parties = PartyDirectory.from_settings(settings.ocpi.parties, backend.parties)
+    parties = PartyDirectory.from_settings(
+        settings.ocpi.parties, backend.parties, cache_seconds=settings.ocpi.party_cache_seconds
+    )
     sessions = SessionRegistry(backend, token_owners=settings.ocpi.token_owners)
     steering_ref: list[Steering] = []
 
@@ -92,7 +94,10 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     client = httpx.AsyncClient(
         follow_redirects=False,
         timeout=settings.delivery.request_timeout,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        limits=httpx.Limits(
+            max_connections=settings.delivery.max_in_flight,
+            max_keepalive_connections=settings.delivery.max_in_flight,
+        ),
     )
     stations = build_driver(
         DriverContext(

@@ -92,6 +92,7 @@ class OcpiSettings(_Section):
     invalid_params_http_status: Literal[200, 400] = 400
     unknown_session_status_code: int = 1000
     idempotency_ttl: int = Field(default=86400, ge=1)
+    party_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     rate_limit_party_per_minute: int = Field(default=0, ge=0)
     rate_limit_session_per_minute: int = Field(default=60, ge=0)
     parties: tuple[PartySettings, ...] = ()
@@ -254,6 +255,7 @@ class DeliverySettings(_Section):
     backoff_max: float = Field(default=8.0, gt=0)
     request_timeout: float = Field(default=10.0, gt=0)
     max_response_bytes: int = Field(default=65536, ge=1024)
+    max_in_flight: int = Field(default=16, ge=1, le=1000)
 
 
 class LogSettings(_Section):

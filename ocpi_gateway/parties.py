@@ -17,7 +17,9 @@ import base64
 import binascii
 import hmac
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 
 from ocpi_gateway.config import PartySettings, token_digest
 from ocpi_gateway.partystore import (
@@ -96,21 +98,56 @@ def presented_token(header_value: str | None, party: PartyRecord) -> str | None:
     return None
 
 
+# More cached lookups than this (many distinct bad tokens, say) and the cache starts over.
+MAX_CACHED = 10_000
+
+
 class PartyDirectory:
     """Finds the partner behind a token and reads or writes partner records in the backend."""
 
-    def __init__(self, store: PartyStore | None = None, static: Sequence[PartySettings] = ()) -> None:
+    def __init__(
+        self,
+        store: PartyStore | None = None,
+        static: Sequence[PartySettings] = (),
+        cache_seconds: float = 0.0,
+    ) -> None:
+        """``cache_seconds`` > 0 keeps lookups in this process that long.
+
+        Every OCPI request looks its caller up and every callback its partner: with Redis
+        that is two round trips each. A short cache removes them; writes through this
+        directory clear it at once, so only other nodes' changes to registered partners
+        (a rotated or removed token) take up to ``cache_seconds`` to be seen here.
+        """
         self._store: PartyStore = store if store is not None else MemoryPartyStore()
         self._static = tuple(static)
         self._seeded = not self._static
         self._seed_lock = asyncio.Lock()
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, Party]] = {}
 
     @classmethod
     def from_settings(
-        cls, settings: Sequence[PartySettings], store: PartyStore | None = None
+        cls, settings: Sequence[PartySettings], store: PartyStore | None = None, cache_seconds: float = 0.0
     ) -> PartyDirectory:
         """A directory over ``store`` (default: a private in-memory one) seeded from config."""
-        return cls(store, settings)
+        return cls(store, settings, cache_seconds)
+
+    async def _cached(self, key: str, load: Callable[[], Awaitable[Party | None]]) -> Party | None:
+        """Only registered partners found are cached: a miss or a token A is always read anew,
+        so a new token works at once and a used token A dies at once on every node."""
+        if self._cache_seconds <= 0:
+            return await load()
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1].model_copy()
+        party = await load()
+        if party is not None and party.registered:
+            if len(self._cache) > MAX_CACHED:
+                self._cache.clear()
+            self._cache[key] = (now + self._cache_seconds, party)
+            return party.model_copy()
+        return party
 
     async def _ready(self) -> PartyStore:
         """The store, after writing the static partners into it once per process."""
@@ -129,14 +166,15 @@ class PartyDirectory:
         store = await self._ready()
         for candidate in token_candidates(header_value):
             digest = token_digest(candidate)
-            party = await store.get_by_digest(digest)
+            party = await self._cached(f"digest:{digest}", partial(store.get_by_digest, digest))
             if party is not None and party.token_digest and hmac.compare_digest(digest, party.token_digest):
                 return party
         return None
 
     async def get(self, key: str) -> Party | None:
         """The partner by ``CC*PID`` (case-insensitive)."""
-        return await (await self._ready()).get(key.upper())
+        store = await self._ready()
+        return await self._cached(f"key:{key.upper()}", partial(store.get, key.upper()))
 
     async def all(self) -> list[Party]:
         """Every partner, ordered by key."""
@@ -144,10 +182,12 @@ class PartyDirectory:
 
     async def put(self, party: Party) -> None:
         """Insert or replace a partner; its previous token stops working at once."""
+        self._cache.clear()
         await (await self._ready()).put(party)
 
     async def remove(self, key: str) -> Party | None:
         """Forget a partner (its token gives 401 from now on); returns what was removed."""
+        self._cache.clear()
         store = await self._ready()
         party = await store.get(key.upper())
         if party is not None:

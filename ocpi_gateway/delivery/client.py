@@ -59,6 +59,9 @@ class ResultDelivery:
         self._settings = settings
         self._guard = guard
         self._endpoint_guard = endpoint_guard
+        # httpcore's pool scans every connection for every queued request, so thousands of
+        # callbacks queued at once cost quadratic CPU; a few dozen in flight keep it linear.
+        self._in_flight = asyncio.Semaphore(settings.delivery.max_in_flight)
 
     def _headers(self, party: Party, correlation_id: str) -> dict[str, str]:
         ours = self._settings.ocpi
@@ -163,9 +166,11 @@ class ResultDelivery:
             try:
                 if guard is not None:  # again before every attempt: DNS may have changed
                     await guard(party, url)
-                status, answer = await self._attempt(
-                    method, url, content, headers, min(settings.request_timeout, left)
-                )
+                async with self._in_flight:
+                    left = deadline - time.time()
+                    status, answer = await self._attempt(
+                        method, url, content, headers, max(0.1, min(settings.request_timeout, left))
+                    )
             except CallbackHostUnresolved:
                 status, reason = 0, "host unresolved"
             except CallbackRefused as exc:
