@@ -48,7 +48,7 @@ class Proc:
         self.log = Path(tempfile.gettempdir()) / f"bench-{self.name}-{os.getpid()}.log"
         with self.log.open("wb") as errors:
             self.process = await asyncio.create_subprocess_exec(
-                *self.argv, cwd=ROOT, env=env, stdout=stdout, stderr=errors
+                *self.argv, cwd=ROOT, env=env, stdout=stdout, stderr=errors, limit=2**26
             )
 
     @property

@@ -23,7 +23,7 @@ import structlog
 from aiohttp import web
 
 from ocpi_gateway.config import Settings
-from ocpi_gateway.domain import Capabilities, OcppVersion, StationInfo
+from ocpi_gateway.domain import StationInfo
 from ocpi_gateway.errors import (
     ConfigError,
     StationCallError,
@@ -31,11 +31,10 @@ from ocpi_gateway.errors import (
     StationOffline,
     StationTimeout,
 )
-from ocpi_gateway.metrics import station_call
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations import bus_wire
 from ocpi_gateway.stations.driver import StationLink
-from ocpi_gateway.stations.served import OnPresence, ServedStations, driver_capabilities
+from ocpi_gateway.stations.served import OnPresence, RemoteLink, ServedStations, driver_capabilities
 
 log = structlog.get_logger(__name__)
 
@@ -56,31 +55,6 @@ def broker_address(url: str) -> tuple[str, int]:
         return parts.hostname, parts.port or 1883
     except ValueError as exc:
         raise ConfigError("ocpp.bus.url", f"bad port ({exc})") from None
-
-
-class BusLink:
-    """A station as the smart-charging service reaches it; the driver does the messaging."""
-
-    def __init__(self, station_id: str, driver: BusStations) -> None:
-        self._station_id = station_id
-        self._driver = driver
-
-    @property
-    def station_id(self) -> str:
-        return self._station_id
-
-    @property
-    def protocol(self) -> OcppVersion:
-        return OcppVersion.V201
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self._driver.capabilities
-
-    async def call(self, payload: Any, *, timeout: float) -> Any:  # StationLink's signature
-        """Publish one 2.0.1 call as a bus request and return the answer's ``call_result``."""
-        with station_call(type(payload).__name__):
-            return await self._driver.request(self._station_id, payload, timeout)
 
 
 class BusStations:
@@ -128,7 +102,9 @@ class BusStations:
 
     def get(self, station_id: str) -> StationLink | None:
         """A link for every station this driver serves; the broker's state is judged per call."""
-        return BusLink(station_id, self) if self._served.serves(station_id) else None
+        if not self._served.serves(station_id):
+            return None
+        return RemoteLink(station_id, self.capabilities, self.request)
 
     async def wait_for(self, station_id: str, timeout: float) -> StationLink | None:  # protocol
         return self.get(station_id)

@@ -31,13 +31,12 @@ from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
 from ocpi_gateway.config import Settings
-from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion, StationInfo
+from ocpi_gateway.domain import Electrical, StationInfo
 from ocpi_gateway.errors import ConfigError, StationCallError, StationOffline, StationTimeout
-from ocpi_gateway.metrics import station_call
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.stations.profile_book import ProfileBook
-from ocpi_gateway.stations.served import OnPresence, ServedStations, driver_capabilities
+from ocpi_gateway.stations.served import OnPresence, RemoteLink, ServedStations, driver_capabilities
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.wire import to_wire
 
@@ -75,31 +74,6 @@ def _status_info(data: dict[str, Any]) -> dict[str, Any] | None:
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(getattr(value, "value", value))
-
-
-class CsmsHttpLink:
-    """A station as the CSMS's HTTP API reaches it; the driver does the HTTP."""
-
-    def __init__(self, station_id: str, driver: CsmsHttpStations) -> None:
-        self._station_id = station_id
-        self._driver = driver
-
-    @property
-    def station_id(self) -> str:
-        return self._station_id
-
-    @property
-    def protocol(self) -> OcppVersion:
-        return OcppVersion.V201
-
-    @property
-    def capabilities(self) -> Capabilities:
-        return self._driver.capabilities
-
-    async def call(self, payload: Any, *, timeout: float) -> Any:  # StationLink's signature
-        """Carry one 2.0.1 call to the CSMS and return its ``call_result`` dataclass."""
-        with station_call(type(payload).__name__):
-            return await self._driver.perform(self._station_id, payload, timeout)
 
 
 class CsmsHttpStations:
@@ -146,7 +120,9 @@ class CsmsHttpStations:
 
     def get(self, station_id: str) -> StationLink | None:
         """A link for every station this driver serves: the CSMS is the one reaching it."""
-        return CsmsHttpLink(station_id, self) if self._served.serves(station_id) else None
+        if not self._served.serves(station_id):
+            return None
+        return RemoteLink(station_id, self.capabilities, self.perform)
 
     async def wait_for(self, station_id: str, timeout: float) -> StationLink | None:  # protocol
         return self.get(station_id)

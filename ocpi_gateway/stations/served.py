@@ -16,12 +16,14 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 import structlog
 
 from ocpi_gateway.config import DriverStationSettings, Settings
 from ocpi_gateway.domain import Capabilities, OcppVersion, Session, StationInfo
 from ocpi_gateway.errors import BackendError
+from ocpi_gateway.metrics import station_call
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.timeutil import utcnow
 
@@ -30,6 +32,38 @@ log = structlog.get_logger(__name__)
 REFRESH_SECONDS = 5.0
 
 OnPresence = Callable[[StationInfo, bool], Awaitable[None]]
+# How a remote driver carries one ``ocpp.v201`` call: (station id, payload, timeout) -> call_result.
+Carry = Callable[[str, Any, float], Awaitable[Any]]
+
+
+class RemoteLink:
+    """A station as a remote driver (CSMS REST API, message bus) reaches it.
+
+    Remote counterparts speak 2.0.1 shapes; the driver does the I/O, the link only names
+    the station and times the call for the metrics.
+    """
+
+    def __init__(self, station_id: str, capabilities: Capabilities, carry: Carry) -> None:
+        self._station_id = station_id
+        self._capabilities = capabilities
+        self._carry = carry
+
+    @property
+    def station_id(self) -> str:
+        return self._station_id
+
+    @property
+    def protocol(self) -> OcppVersion:
+        return OcppVersion.V201
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    async def call(self, payload: Any, *, timeout: float) -> Any:  # StationLink's signature
+        """Carry one 2.0.1 call through the driver and return its ``call_result`` dataclass."""
+        with station_call(type(payload).__name__):
+            return await self._carry(self._station_id, payload, timeout)
 
 
 def mode_of(settings: Settings, station_id: str) -> str:
