@@ -15,6 +15,7 @@ import socket
 from collections.abc import AsyncIterator
 
 import httpx
+import ocpp.messages
 import structlog
 from aiohttp import web
 
@@ -73,6 +74,9 @@ def make_backend(settings: Settings, node_id: str) -> Backend:
 def create_app(settings: Settings, *, node_id: str | None = None) -> web.Application:
     """Build the whole gateway: OCPI edge, OCPP endpoint, admin, ops, worker."""
     node = node_id or f"{socket.gethostname()}-{os.getpid()}"
+    # Validate OCPP payloads inline: the ocpp package's default hops every message through
+    # the thread pool, which costs more than the validation itself (the GIL serialises it anyway).
+    ocpp.messages.ASYNC_VALIDATION = False
     backend = make_backend(settings, node)
     parties = PartyDirectory.from_settings(
         settings.ocpi.parties, backend.parties, cache_seconds=settings.ocpi.party_cache_seconds
