@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     scsp = sub.add_parser("mock-scsp", help="a stand-in SCSP that records callbacks")
     scsp.add_argument("--port", type=int, default=8090)
     scsp.add_argument("--host", default="127.0.0.1")
+    scsp.add_argument("--gateway", default="http://127.0.0.1:8080", help="where /_send/... requests go")
 
     demo = sub.add_parser("demo", help="gateway + simulated station + mock SCSP: PUT, GET, DELETE")
     demo.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
@@ -139,7 +140,9 @@ def _mock_scsp(args: argparse.Namespace) -> int:
     from ocpi_gateway.mockscsp import run_mock_scsp
 
     configure_logging("console", "warning")
-    return run_until_signal(lambda stop: run_mock_scsp(args.port, args.host, stop=stop))
+    return run_until_signal(
+        lambda stop: run_mock_scsp(args.port, args.host, stop=stop, gateway_url=args.gateway)
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from aiohttp import web
 from multidict import CIMultiDict
 
 from ocpi_gateway.mockscsp import client
+from ocpi_gateway.mockscsp.control import SendControl
 from ocpi_gateway.mockscsp.credentials import VERSION, MockCredentials, envelope
 from ocpi_gateway.parties import token_candidates
 
@@ -88,6 +89,7 @@ class MockScsp:
         country_code: str = "NL",
         party_id: str = "SCS",
         quiet: bool = False,
+        gateway_url: str = "http://127.0.0.1:8080",
     ) -> None:
         self.host = host
         self.port = port
@@ -96,6 +98,7 @@ class MockScsp:
         self.country_code = country_code
         self.party_id = party_id
         self.quiet = quiet
+        self.gateway_url = gateway_url
         self.base_url = ""
         self.received: list[Received] = []
         self._failures: deque[int] = deque()
@@ -117,6 +120,7 @@ class MockScsp:
         app = web.Application()
         self.credentials.routes(app)
         app.router.add_get("/_received", self._dump)
+        SendControl(self).routes(app)
         app.router.add_route("*", "/{tail:.*}", self._record)
         return app
 
