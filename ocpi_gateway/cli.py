@@ -51,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
 
     tr = sub.add_parser("translate", help="print the OCPP call an OCPI profile becomes")
     tr.add_argument(
-        "profile", help="JSON file with an OCPI ChargingProfile (or SetChargingProfile); - = stdin"
+        "profile",
+        nargs="?",
+        default="-",
+        help="JSON file with an OCPI ChargingProfile (or SetChargingProfile); - or nothing = stdin",
     )
     tr.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
     tr.add_argument("--units", default="A,W", help="units the station allows: A, W or A,W")

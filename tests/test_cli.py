@@ -32,6 +32,7 @@ async def _spawn(*args: str, **env: str) -> asyncio.subprocess.Process:
         *args,
         cwd=ROOT,
         env=_env(**env),
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -134,6 +135,14 @@ class TestTranslate:
         assert schedule["chargingRateUnit"] == "A"
         assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 15.9, "numberPhases": 3}]
         assert result["payload"]["csChargingProfiles"]["transactionId"] == 42
+
+    async def test_reads_stdin_and_names_a_bad_field(self) -> None:
+        """Without a file `translate` reads stdin; an invalid limit is one line naming the field, exit 1."""
+        proc = await _spawn("translate")
+        bad = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 16.55}]}
+        _out, err = await asyncio.wait_for(proc.communicate(json.dumps(bad).encode()), 20)
+        assert proc.returncode == 1
+        assert "charging_profile_period[0].limit" in err.decode()
 
 
 class TestDemo:
