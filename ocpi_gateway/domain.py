@@ -152,7 +152,8 @@ class Job(BaseModel):
     correlation_id: str = ""
     profile: ChargingProfile | None = None
     duration: int | None = None
-    attempt: int = 0
+    # Times the job was taken over from a dead node: only such a job can have a saved result.
+    reclaimed: int = 0
     # The validated OCPP 1.6 SetChargingProfile request (camelCase JSON) of the ocpp_* kinds.
     ocpp_request: dict[str, Any] | None = None
     # Keep the result as a job outcome for this many seconds (jobs with no response_url whose

@@ -171,6 +171,8 @@ class JobRunner:
             )
 
     async def _stored_result(self, job: Job) -> AnyResult | None:
+        if not job.reclaimed:  # a result is saved only by a node that may have died since
+            return None
         stored = await self._persist(job, lambda: self._backend.jobs.load_result(job))
         if stored is None:
             return None

@@ -245,10 +245,12 @@ class SessionRegistry:
 
     async def mark_steered(self, session_id: str, party: str) -> None:
         """``party`` successfully PUT a profile: from now on it is told of active-profile changes."""
-        session = await self._backend.sessions.get(session_id)
-        if session is not None and party not in session.steered_by:
-            session.steered_by = [*session.steered_by, party]
-            await self._backend.sessions.put(session)
+
+        def add(session: Session) -> None:
+            if party not in session.steered_by:
+                session.steered_by = [*session.steered_by, party]
+
+        await self.update(session_id, add)
 
     async def record_meter(
         self,

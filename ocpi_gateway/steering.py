@@ -108,7 +108,7 @@ class Steering:
             refusal = self._dry_run(session, station, request.charging_profile)
             if refusal is not None:
                 return refusal
-            if self._settings.ocpi.push_after == "sync":
+            if self._settings.ocpi.push_after == "sync" and party.key not in session.steered_by:
                 # The literal reading of "successfully PUT": this ACCEPTED. Marked before the
                 # job is stored, so the job never saves a session read without the mark.
                 await self._sessions.mark_steered(session.session_id, party.key)

@@ -1,4 +1,4 @@
-"""Admin authentication and JSON errors: the admin API speaks plain JSON, not OCPI envelopes.
+"""Admin authentication, JSON errors and bodies: the admin API speaks plain JSON, not OCPI envelopes.
 
 The admin token is compared as SHA-256 digests with :func:`hmac.compare_digest`, so the
 comparison takes the same time whatever the presented token. Without a configured token
@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import TypeVar
 
 from aiohttp import hdrs, web
+from pydantic import BaseModel, ValidationError
 
 from ocpi_gateway.appkeys import SETTINGS
 from ocpi_gateway.config import Settings, token_digest
+from ocpi_gateway.ocpi.models import describe_validation_error
 from ocpi_gateway.parties import token_candidates
 
 JSON = "application/json"
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def json_error(error: type[web.HTTPException], message: str) -> web.HTTPException:
@@ -26,6 +31,18 @@ def json_error(error: type[web.HTTPException], message: str) -> web.HTTPExceptio
     errors are turned into OCPI envelopes there).
     """
     return error(text=json.dumps({"error": message}), content_type=JSON)
+
+
+async def read_body(request: web.Request, model: type[ModelT]) -> ModelT:
+    """The request's JSON body as ``model``; HTTP 400 naming the field when it is not."""
+    try:
+        data = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError):
+        raise json_error(web.HTTPBadRequest, "body is not valid JSON") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise json_error(web.HTTPBadRequest, describe_validation_error(exc)) from None
 
 
 def admin_token_matches(settings: Settings, header_value: str | None) -> bool:

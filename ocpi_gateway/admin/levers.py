@@ -6,18 +6,17 @@ in order with the SCSPs' calls); the job's outcome stays readable through ``outc
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ocpi_gateway.admin.auth import json_error, require_admin
+from ocpi_gateway.admin.auth import json_error, read_body, require_admin
 from ocpi_gateway.admin.views import _session_id
 from ocpi_gateway.appkeys import LEVERS, SESSIONS
 from ocpi_gateway.domain import Job
-from ocpi_gateway.ocpi.models import MAX_LIMIT, ChargingRateUnit, OneDecimal, describe_validation_error
+from ocpi_gateway.ocpi.models import MAX_LIMIT, ChargingRateUnit, OneDecimal
 
 MAX_STATION_ID = 48
 
@@ -52,22 +51,11 @@ def _accepted(job: Job, **extra: Any) -> web.Response:
     return web.json_response({"job_id": job.job_id, **extra}, status=202)
 
 
-async def _body(request: web.Request) -> StationLimitBody:
-    try:
-        data = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "body is not valid JSON") from None
-    try:
-        return StationLimitBody.model_validate(data)
-    except ValidationError as exc:
-        raise json_error(web.HTTPBadRequest, describe_validation_error(exc)) from None
-
-
 async def put_station_limit(request: web.Request) -> web.Response:
     """``PUT /admin/stations/{station_id}/limit``: set the station-wide maximum (202), 404 if offline."""
     require_admin(request)
     station_id = _station_id(request)
-    body = await _body(request)
+    body = await read_body(request, StationLimitBody)
     job = await request.app[LEVERS].request(station_id, body.limit, body.unit, str(uuid.uuid4()))
     if job is None:
         raise json_error(web.HTTPNotFound, f"station {station_id} is not connected")

@@ -12,15 +12,14 @@ from typing import Annotated, Any, TypeVar
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ocpi_gateway.admin.auth import JSON, json_error, require_admin
+from ocpi_gateway.admin.auth import JSON, json_error, read_body, require_admin
 from ocpi_gateway.appkeys import HTTP_CLIENT, PARTIES, SETTINGS
 from ocpi_gateway.callbacks import allowed_hosts
 from ocpi_gateway.config import EMSP_KEY_PATTERN
 from ocpi_gateway.errors import MethodNotAllowed, OcpiError
 from ocpi_gateway.handshake import TOKEN_PATTERN, register_with, unregister_with
-from ocpi_gateway.ocpi.models import describe_validation_error
 from ocpi_gateway.ocpi.versions import versions_url
 from ocpi_gateway.partystore import OwnershipPolicy, PartyRecord, SteerPolicy
 
@@ -94,17 +93,6 @@ def party_json(party: PartyRecord) -> dict[str, Any]:
     }
 
 
-async def _body(request: web.Request, model: type[ModelT]) -> ModelT:
-    try:
-        data = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "body is not valid JSON") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise json_error(web.HTTPBadRequest, describe_validation_error(exc)) from None
-
-
 def _handshake_failed(exc: OcpiError) -> web.HTTPException:
     """409 when the partner is already registered; 502 (with the OCPI code) when they failed us."""
     error = web.HTTPConflict if isinstance(exc, MethodNotAllowed) else web.HTTPBadGateway
@@ -120,7 +108,7 @@ async def list_parties(request: web.Request) -> web.Response:
 async def invite_party(request: web.Request) -> web.Response:
     """``POST /admin/parties/invite``: a new token A for a partner to register with (201)."""
     require_admin(request)
-    body = await _body(request, InviteBody)
+    body = await read_body(request, InviteBody)
     directory = request.app[PARTIES]
     existing = await directory.get(f"{body.country_code}*{body.party_id}")
     if existing is not None and existing.registered:
@@ -147,7 +135,7 @@ async def invite_party(request: web.Request) -> web.Response:
 async def register_party(request: web.Request) -> web.Response:
     """``POST /admin/parties/register``: run the handshake from our side with their token A (201)."""
     require_admin(request)
-    body = await _body(request, RegisterBody)
+    body = await read_body(request, RegisterBody)
     try:
         party = await register_with(
             request.app[HTTP_CLIENT],
@@ -180,7 +168,7 @@ async def update_party(request: web.Request) -> web.Response:
     """``PATCH /admin/parties/{key}``: change ownership policy or callback rules."""
     require_admin(request)
     party = await _known(request)
-    body = await _body(request, PolicyBody)
+    body = await read_body(request, PolicyBody)
     updated = body.apply(party)
     await request.app[PARTIES].put(updated)
     log.info("party_updated_by_admin", party=updated.key, steer=updated.ownership.steer)

@@ -6,19 +6,17 @@ from then on SCSPs can steer them like any other.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from ocpi_gateway.admin.auth import json_error, require_admin
+from ocpi_gateway.admin.auth import json_error, read_body, require_admin
 from ocpi_gateway.appkeys import SESSIONS, STATIONS
 from ocpi_gateway.config import EMSP_KEY_PATTERN
 from ocpi_gateway.domain import OcppVersion, Session, StationInfo
 from ocpi_gateway.errors import GatewayError
 from ocpi_gateway.ocpi.chargingprofiles import validate_session_id
-from ocpi_gateway.ocpi.models import describe_validation_error
 from ocpi_gateway.timeutil import format_utc
 
 
@@ -97,22 +95,11 @@ async def list_sessions(request: web.Request) -> web.Response:
     return web.json_response([session_json(s) for s in sessions])
 
 
-async def _read_external(request: web.Request) -> ExternalSession:
-    try:
-        data = json.loads(await request.read())
-    except (ValueError, UnicodeDecodeError):
-        raise json_error(web.HTTPBadRequest, "body is not valid JSON") from None
-    try:
-        return ExternalSession.model_validate(data)
-    except ValidationError as exc:
-        raise json_error(web.HTTPBadRequest, describe_validation_error(exc)) from None
-
-
 async def put_session(request: web.Request) -> web.Response:
     """``PUT /admin/sessions/{session_id}``: register a session an external CSMS runs (201)."""
     require_admin(request)
     session_id = _session_id(request)
-    body = await _read_external(request)
+    body = await read_body(request, ExternalSession)
     version = body.ocpp_version
     if version is None:
         link = request.app[STATIONS].get(body.station_id)

@@ -140,9 +140,10 @@ class RedisJobQueue:
             entries = cast(Entries, await self._redis.xrange(stream, "-", "+"))
         for entry_id, fields in entries:
             job = Job.model_validate_json(fields["job"])
+            job.reclaimed += 1
             target = await self._target(job.station_id)
             async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(self._keys.node_stream(target), {"job": fields["job"]})
+                pipe.xadd(self._keys.node_stream(target), {"job": job.model_dump_json()})
                 pipe.xdel(stream, entry_id)
                 await pipe.execute()
             log.info("job_reclaimed", job_id=job.job_id, from_node=node, to_node=target)

@@ -90,8 +90,9 @@ class TestDeadNodes:
         await a.jobs.save_result(taken, '{"result":"ACCEPTED"}')
         await kill(a, redis_settings)
         assert await b.jobs.reclaim_dead(1.5) == 2
-        got = {(await asyncio.wait_for(b.jobs.get(), 5)).job_id for _ in range(2)}
-        assert got == {first.job_id, second.job_id}
+        got = [await asyncio.wait_for(b.jobs.get(), 5) for _ in range(2)]
+        assert {job.job_id for job in got} == {first.job_id, second.job_id}
+        assert [job.reclaimed for job in got] == [1, 1]  # so the runner looks for a saved result
         assert await b.jobs.load_result(taken) == '{"result":"ACCEPTED"}'
 
     async def test_reclaimed_jobs_follow_the_station(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from structlog.testing import capture_logs
 
+from ocpi_gateway.appkeys import BACKEND
+from ocpi_gateway.domain import Job, JobKind
 from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
@@ -42,3 +45,26 @@ async def test_queued_jobs_follow_the_station_to_another_node(
     assert len(forwarded) == 2
     assert {e["to_node"] for e in forwarded} == {"node-b"}
     assert sum(1 for action, _ in station.received if action == "SetChargingProfile") >= 3
+
+
+async def test_a_saved_result_is_delivered_without_calling_the_station_again(
+    gateway_factory: GatewayFactory, mock_scsp: MockScsp, redis_settings: dict[str, Any]
+) -> None:
+    """A job reclaimed after its node died with the station's answer saved: only the delivery happens."""
+    gateway = await gateway_factory(node_id="node-b", redis=redis_settings)
+    backend = gateway.app[BACKEND]
+    now = time.time()
+    url = mock_scsp.result_url("saved")
+    job = Job(
+        kind=JobKind.SET,
+        party="NL*SCS",
+        session_id="S-GONE",
+        station_id="NOWHERE",  # no session, no station: calling it again would give REJECTED
+        response_url=url,
+        created=now,
+        deadline=now + 10,
+        reclaimed=1,
+    )
+    await backend.jobs.save_result(job, '{"result":"ACCEPTED"}')
+    await backend.jobs.put(job, "node-b")
+    assert (await result_at(mock_scsp, url, timeout=10)).body == {"result": "ACCEPTED"}
