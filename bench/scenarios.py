@@ -18,6 +18,7 @@ from bench.procs import (
     Proc,
     Stations,
     baseline,
+    cpu_seconds,
     free_port,
     gateway,
     gateway_config,
@@ -37,6 +38,7 @@ class Setup:
     """A running gateway with its mock SCSP (and the Redis URL it uses, if any)."""
 
     gateway: Proc
+    scsp: Proc
     scsp_base: str
     base_url: str
     ws_url: str
@@ -56,7 +58,7 @@ async def start_setup(stack: AsyncExitStack, redis_url: str | None) -> Setup:
     stack.push_async_callback(gw.stop)
     base = f"http://127.0.0.1:{port}"
     await wait_http(f"{base}/health")
-    return Setup(gw, scsp_base, base, f"ws://127.0.0.1:{port}/ocpp")
+    return Setup(gw, scsp, scsp_base, base, f"ws://127.0.0.1:{port}/ocpp")
 
 
 def put_requests(base: str, scsp_base: str, sessions: list[str], count: int) -> list[load.Request]:
@@ -135,12 +137,17 @@ async def end_to_end(
             )
             for s in sessions
         ]
+        pids = {"gateway": setup.gateway.pid, "stations": fleet.proc.pid, "mock_scsp": setup.scsp.pid}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        own_before = time.process_time()
         started = time.time()
         if rate is None:
             samples, _ = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
         else:
             samples, _ = await load.open_loop(SCSP_TOKEN, reqs, rate)
         got = await wait_results(setup.scsp_base, len(reqs), timeout=max(60.0, stations / 20))
+        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        cpu["load_client"] = time.process_time() - own_before
         answers = await fleet.answer_times()
     done = max((r["at"] for r in got), default=time.time())
     added = []
@@ -158,6 +165,8 @@ async def end_to_end(
         "flows_per_s": len(got) / (done - started),
         "sync_ms": load.summary([s.latency for s in samples]),
         "added_ms": load.summary(added),
+        # CPU per delivered flow, per process: says whether the gateway or a test peer is the limit.
+        "cpu_ms_per_flow": {name: 1000 * spent / max(1, len(got)) for name, spent in cpu.items()},
     }
 
 

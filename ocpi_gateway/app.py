@@ -24,6 +24,7 @@ from ocpi_gateway.admin.status import setup_status_routes
 from ocpi_gateway.api.routes import setup_api_routes
 from ocpi_gateway.appkeys import (
     BACKEND,
+    DELIVERY,
     HISTORY,
     HTTP_CLIENT,
     LEVERS,
@@ -114,7 +115,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
             on_presence=on_station_presence,
         )
     )
-    delivery = ResultDelivery(client, settings, guard=check_callback_url, endpoint_guard=check_endpoint_url)
+    delivery = ResultDelivery(settings, guard=check_callback_url, endpoint_guard=check_endpoint_url)
     history = History()
     runner = JobRunner(settings, backend, sessions, stations, parties, delivery, history=history)
     # Keeping partners informed: ActiveChargingProfile pushes, CPO levers, Sessions pushes.
@@ -137,6 +138,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     app[STATIONS] = stations
     app[STEERING] = steering
     app[HTTP_CLIENT] = client
+    app[DELIVERY] = delivery
     app[WORKER] = worker
     app[HISTORY] = history
     app[LEVERS] = levers
@@ -172,6 +174,7 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
             await task
     await app[WORKER].close()
     await app[HTTP_CLIENT].aclose()
+    await app[DELIVERY].close()
     await app[BACKEND].close()
 
 

@@ -15,6 +15,7 @@ from ocpi_gateway.config import Settings
 if TYPE_CHECKING:
     from ocpi_gateway.backend.base import Backend
     from ocpi_gateway.cpo_levers import CpoLevers
+    from ocpi_gateway.delivery.client import ResultDelivery
     from ocpi_gateway.history import History
     from ocpi_gateway.parties import PartyDirectory
     from ocpi_gateway.sessions import SessionRegistry
@@ -29,6 +30,7 @@ SESSIONS: web.AppKey[SessionRegistry] = web.AppKey("sessions")
 STATIONS: web.AppKey[StationDriver] = web.AppKey("stations")
 STEERING: web.AppKey[Steering] = web.AppKey("steering")
 HTTP_CLIENT = web.AppKey("http_client", httpx.AsyncClient)
+DELIVERY: web.AppKey[ResultDelivery] = web.AppKey("delivery")
 WORKER: web.AppKey[Worker] = web.AppKey("worker")
 HISTORY: web.AppKey[History] = web.AppKey("history")
 LEVERS: web.AppKey[CpoLevers] = web.AppKey("levers")

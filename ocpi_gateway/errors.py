@@ -190,6 +190,22 @@ class CallbackHostUnresolved(CallbackRefused):
     """The URL's host does not resolve right now; unlike other refusals this may pass."""
 
 
+class CallbackUrlInvalid(GatewayError):
+    """A partner URL the HTTP client cannot request at all (malformed, not http/https)."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class CallbackTransportError(GatewayError):
+    """A call to a partner failed below HTTP (connect, send, receive, time limit): retryable."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
 class JobMoved(GatewayError):
     """The job's station is connected to another node: hand the job over, do not finish it here."""
 

@@ -24,12 +24,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec
 
-import httpx
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import CollectorRegistry, Counter, Histogram, PlatformCollector, ProcessCollector
 
 from ocpi_gateway.errors import (
+    CallbackUrlInvalid,
     GatewayError,
     StationCallError,
     StationDisconnected,
@@ -187,7 +187,7 @@ def timed_callback_attempt(
             status, body = await post(*args, **kwargs)
             outcome = _attempt_outcome(status)
             return status, body
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        except CallbackUrlInvalid:
             outcome = "invalid_url"
             raise
         finally:

@@ -5,7 +5,14 @@ announced ``timeout``: transient failures (network, timeouts, 5xx) are retried w
 exponential back-off, never past the deadline. A 3xx or 4xx is the sender's final word and
 ends delivery at once; redirects are not followed, so a result never goes to a host the
 sender did not name. The same rules carry ActiveChargingProfile PUTs and Sessions PUT/PATCH
-(:meth:`ResultDelivery.send`). One shared ``httpx.AsyncClient`` is passed in; none is created here.
+(:meth:`ResultDelivery.send`).
+
+The POSTs go through one ``aiohttp.ClientSession`` that this class owns (opened on first use,
+closed by :meth:`ResultDelivery.close`), not through the shared ``httpx`` client the handshake
+uses: a callback is the one HTTP request of every flow, and measured on the same POST httpx
+with httpcore costs about 3 ms of CPU where aiohttp's client costs about 0.25 ms
+(``docs/benchmarks.md``). Library errors are turned into ours (:class:`CallbackUrlInvalid`,
+:class:`CallbackTransportError`) here, so nothing else depends on the client library.
 """
 
 from __future__ import annotations
@@ -18,12 +25,17 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 import structlog
 
 from ocpi_gateway.callbacks import CallbackCheck
 from ocpi_gateway.config import Settings
-from ocpi_gateway.errors import CallbackHostUnresolved, CallbackRefused
+from ocpi_gateway.errors import (
+    CallbackHostUnresolved,
+    CallbackRefused,
+    CallbackTransportError,
+    CallbackUrlInvalid,
+)
 from ocpi_gateway.metrics import counted_callback, timed_callback_attempt
 from ocpi_gateway.parties import Party, encode_token
 
@@ -47,7 +59,6 @@ class ResultDelivery:
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
         settings: Settings,
         guard: CallbackCheck | None = None,
         endpoint_guard: CallbackCheck | None = None,
@@ -55,13 +66,32 @@ class ResultDelivery:
         """``guard`` (``callbacks.check_callback_url`` in the app) vets a ``response_url`` before
         each attempt; ``endpoint_guard`` (``callbacks.check_endpoint_url``) vets a URL from the
         partner's own version details (their host need not be a callback host)."""
-        self._client = client
         self._settings = settings
         self._guard = guard
         self._endpoint_guard = endpoint_guard
-        # httpcore's pool scans every connection for every queued request, so thousands of
-        # callbacks queued at once cost quadratic CPU; a few dozen in flight keep it linear.
+        self._session: aiohttp.ClientSession | None = None
+        # Thousands of results may be due at once (a station fleet reconnecting); a bounded
+        # number in flight keeps sockets, memory and the partner's load in check.
         self._in_flight = asyncio.Semaphore(settings.delivery.max_in_flight)
+
+    def _http(self) -> aiohttp.ClientSession:
+        """The shared session, opened inside the running loop on first use."""
+        if self._session is None or self._session.closed:
+            limit = self._settings.delivery.max_in_flight
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit),
+                # No cookies between partners, no proxy settings read from the environment.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                trust_env=False,
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        """Close the HTTP session (on app cleanup)."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def _headers(self, party: Party, correlation_id: str) -> dict[str, str]:
         ours = self._settings.ocpi
@@ -80,17 +110,34 @@ class ResultDelivery:
     async def _attempt(
         self, method: str, url: str, content: bytes, headers: dict[str, str], time_limit: float
     ) -> tuple[int, bytes]:
-        """One request; returns the status and at most ``max_response_bytes`` of the answer."""
+        """One request; returns the status and at most ``max_response_bytes`` of the answer.
+
+        Raises:
+            CallbackUrlInvalid: the URL cannot be requested at all (retrying cannot help).
+            CallbackTransportError: connect, send, receive or the time limit failed.
+        """
         limit = self._settings.delivery.max_response_bytes
-        async with self._client.stream(
-            method, url, content=content, headers=headers, timeout=time_limit, follow_redirects=False
-        ) as response:
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= limit:
-                    break
-            return response.status_code, bytes(body[:limit])
+        try:
+            async with self._http().request(
+                method,
+                url,
+                data=content,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=time_limit),
+                allow_redirects=False,
+            ) as response:
+                body = bytearray()
+                async for chunk in response.content.iter_any():
+                    body += chunk
+                    if len(body) >= limit:
+                        break
+                return response.status, bytes(body[:limit])
+        except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError) as exc:
+            raise CallbackUrlInvalid(type(exc).__name__) from exc
+        except TimeoutError as exc:
+            raise CallbackTransportError("timeout") from exc
+        except aiohttp.ClientError as exc:
+            raise CallbackTransportError(type(exc).__name__) from exc
 
     @counted_callback
     async def post_result(
@@ -176,12 +223,12 @@ class ResultDelivery:
             except CallbackRefused as exc:
                 log.warning("callback_failed", **logged, attempt=attempt, reason=exc.reason)
                 return False
-            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            except CallbackUrlInvalid as exc:
                 # Retrying cannot fix the URL itself.
-                log.warning("callback_failed", **logged, attempt=attempt, reason=type(exc).__name__)
+                log.warning("callback_failed", **logged, attempt=attempt, reason=exc.reason)
                 return False
-            except httpx.HTTPError as exc:
-                status, reason = 0, type(exc).__name__
+            except CallbackTransportError as exc:
+                status, reason = 0, exc.reason
             else:
                 if 200 <= status < 300:
                     self._log_delivered(logged, attempt, status, answer)

@@ -9,6 +9,10 @@
   two swapped); a handler that fails answers ``InternalError``; a CALLRESULT or CALLERROR
   is queued only when it answers the call this side is waiting for, so stray or repeated
   responses cannot pile up in the package's response queue;
+* calls go out without the package's schema check of our own payload (about 0.6 ms for a
+  2.0.1 SetChargingProfile, the largest single cost of a flow): the translation is checked
+  against the same schemas by ``tests/translate``; what the station answers is still checked,
+  here, before the waiting ``call()`` sees it;
 * the station's identity as learnt at boot, for ``GET /admin/stations``.
 
 Handlers here and in the version modules answer at once and never ``await self.call()``:
@@ -26,7 +30,7 @@ from typing import Any, TypeVar, cast
 import structlog
 from ocpp.charge_point import ChargePoint
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, CallResult
+from ocpp.messages import Call, CallError, CallResult, validate_payload
 from ocpp.routing import on as _ocpp_on
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
@@ -69,7 +73,7 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         self.vendor: str | None = None
         self.model: str | None = None
         self.details: dict[str, str] = {}
-        self._awaiting: set[str] = set()
+        self._awaiting: dict[str, str] = {}  # message id -> action of the call awaiting it
 
     async def call(
         self,
@@ -78,15 +82,20 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         unique_id: str | None = None,
         skip_schema_validation: bool = False,
     ) -> Any:
-        """The package's ``call``, with its message id noted so that only its answer is queued."""
+        """The package's ``call``, with its message id noted so that only its answer is queued.
+
+        The outgoing payload is never schema-checked (see the module docstring); the answer
+        always is, in :meth:`_route_response`. ``skip_schema_validation`` is kept for the
+        package's signature only.
+        """
         unique_id = unique_id or str(uuid.uuid4())
-        self._awaiting.add(unique_id)
+        self._awaiting[unique_id] = type(payload).__name__
         try:
             return await super().call(
-                payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=skip_schema_validation
+                payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=True
             )
         finally:
-            self._awaiting.discard(unique_id)
+            self._awaiting.pop(unique_id, None)
 
     async def route_message(self, raw_msg: str) -> None:
         """Route one frame; nothing one frame does may end the station's receive loop."""
@@ -107,7 +116,7 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
             elif frame.message_type == CALL:
                 await self._route_call(frame)
             else:
-                self._route_response(frame)
+                await self._route_response(frame)
         except StationDisconnected:
             log.info("ocpp_reply_not_sent", station_id=self.station_id)
         except Exception:
@@ -133,14 +142,27 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
             log.info("ocpp_call_invalid", station_id=self.station_id, action=frame.action, code=error.code)
             await self._send(message.create_call_error(error).to_json())
 
-    def _route_response(self, frame: Frame) -> None:
-        """Hand the answer to the waiting ``call()``; drop answers nobody waits for."""
-        if frame.unique_id not in self._awaiting:
+    async def _route_response(self, frame: Frame) -> None:
+        """Hand the answer to the waiting ``call()``; drop answers nobody waits for.
+
+        A CALLRESULT that breaks its schema reaches the caller as the CALLERROR the package
+        would have raised for it (``FormatViolation`` and the like).
+        """
+        action = self._awaiting.pop(frame.unique_id, None)  # a repeated answer is unexpected too
+        if action is None:
             log.info("ocpp_unexpected_response", station_id=self.station_id, message_id=frame.unique_id)
             return
-        self._awaiting.discard(frame.unique_id)  # a repeated answer is unexpected too
         if frame.message_type == CALLRESULT:
-            self._response_queue.put_nowait(CallResult(frame.unique_id, frame.payload))
+            result = CallResult(frame.unique_id, frame.payload, action)
+            try:
+                await validate_payload(result, self._ocpp_version)
+            except OCPPError as error:
+                log.info("ocpp_result_invalid", station_id=self.station_id, action=action, code=error.code)
+                self._response_queue.put_nowait(
+                    CallError(frame.unique_id, error.code, error.description, error.details)
+                )
+                return
+            self._response_queue.put_nowait(result)
         else:
             assert frame.error is not None  # read_frame fills it for every CALLERROR
             self._response_queue.put_nowait(CallError(frame.unique_id, *frame.error))

@@ -136,7 +136,7 @@ class ProxyLink(DirectLink):
             await self._upstream.send(text)  # the CSMS answers broken frames as it always did
             return
         if frame.message_type != CALL and frame.unique_id.startswith(GATEWAY_ID_PREFIX):
-            self._cp._route_response(frame)  # the answer to the gateway's own call: consumed here
+            await self._cp._route_response(frame)  # the answer to the gateway's own call: consumed here
             return
         self._observer.before_relay(frame, from_station=True)
         await self._upstream.send(text)

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Any
 
-import httpx
 import pytest
 from aiohttp import web
 
@@ -158,10 +157,21 @@ def settings() -> Settings:
     )
 
 
+DeliveryFactory = Callable[..., ResultDelivery]
+
+
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        yield client
+async def make_delivery(settings: Settings) -> AsyncIterator[DeliveryFactory]:
+    """ResultDelivery objects on ``settings``, their HTTP sessions closed after the test."""
+    made: list[ResultDelivery] = []
+
+    def make(**guards: Any) -> ResultDelivery:
+        made.append(ResultDelivery(settings, **guards))
+        return made[-1]
+
+    yield make
+    for delivery in made:
+        await delivery.close()
 
 
 async def serve(handlers: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]]) -> web.AppRunner:
@@ -187,15 +197,15 @@ async def post(delivery: ResultDelivery, party: PartyRecord, url: str) -> bool:
 
 class TestDelivery:
     async def test_guard_refuses_private_address_before_posting(
-        self, settings: Settings, http: httpx.AsyncClient, mock_scsp: MockScsp
+        self, make_delivery: DeliveryFactory, mock_scsp: MockScsp
     ) -> None:
         """The delivery guard refuses a loopback callback for a partner without private callbacks: no POST."""
-        delivery = ResultDelivery(http, settings, guard=check_callback_url)
+        delivery = make_delivery(guard=check_callback_url)
         assert await post(delivery, partner("127.0.0.1"), mock_scsp.result_url("x")) is False
         assert mock_scsp.received == []
         assert await post(delivery, partner("127.0.0.1", private=True), mock_scsp.result_url("y")) is True
 
-    async def test_guard_runs_before_every_attempt(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    async def test_guard_runs_before_every_attempt(self, make_delivery: DeliveryFactory) -> None:
         """DNS changing between attempts is caught: the second attempt's check refuses, no more POSTs."""
         hits: list[str] = []
 
@@ -211,13 +221,13 @@ class TestDelivery:
 
         try:
             guard = partial(check_callback_url, resolver=changing)
-            delivery = ResultDelivery(http, settings, guard=guard)
+            delivery = make_delivery(guard=guard)
             assert await post(delivery, partner("127.0.0.1"), base(runner) + "/r") is False
             assert hits == ["/r"]
         finally:
             await runner.cleanup()
 
-    async def test_redirect_is_not_followed(self, settings: Settings, http: httpx.AsyncClient) -> None:
+    async def test_redirect_is_not_followed(self, make_delivery: DeliveryFactory) -> None:
         """A 307 to another server is the sender's final word: not followed, not retried."""
         landed: list[str] = []
 
@@ -232,7 +242,7 @@ class TestDelivery:
 
         source = await serve({"/r": redirect})
         try:
-            delivery = ResultDelivery(http, settings, guard=check_callback_url)
+            delivery = make_delivery(guard=check_callback_url)
             assert await post(delivery, partner("127.0.0.1", private=True), base(source) + "/r") is False
             assert landed == []
         finally:
@@ -240,7 +250,7 @@ class TestDelivery:
             await target.cleanup()
 
     async def test_endless_answer_is_read_only_up_to_the_limit(
-        self, settings: Settings, http: httpx.AsyncClient
+        self, make_delivery: DeliveryFactory
     ) -> None:
         """A callback answering an endless body is delivered; the gateway stops reading at the limit."""
 
@@ -257,7 +267,7 @@ class TestDelivery:
 
         runner = await serve({"/r": endless})
         try:
-            delivery = ResultDelivery(http, settings, guard=check_callback_url)
+            delivery = make_delivery(guard=check_callback_url)
             assert await post(delivery, partner("127.0.0.1", private=True), base(runner) + "/r") is True
         finally:
             await runner.cleanup()

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from ocpp.exceptions import NotSupportedError
+from ocpp.routing import on as ocpp_on
 from ocpp.v16 import ChargePoint as ChargePoint16
 from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as ChargePoint201
@@ -169,6 +170,12 @@ class SimStation16(ChargePoint16):  # type: ignore[misc]  # ocpp is untyped
     async def on_clear_charging_profile(self, **kwargs: Any) -> Any:
         await self.behaviour.react("ClearChargingProfile")
         return result16.ClearChargingProfile(status="Accepted")
+
+    @ocpp_on("TriggerMessage", skip_schema_validation=True)
+    async def on_trigger_message(self, **kwargs: Any) -> Any:
+        """Answers with a status outside the schema (a broken firmware): the gateway must notice."""
+        await self.behaviour.react("TriggerMessage")
+        return result16.TriggerMessage(status="Bogus")
 
 
 class SimStation201(ChargePoint201):  # type: ignore[misc]  # ocpp is untyped

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import structlog
 from ocpp.v16 import call
 
 from ocpi_gateway.errors import StationCallError, StationDisconnected, StationOffline, StationTimeout
@@ -85,9 +86,24 @@ async def test_closed_link_raises_station_offline(endpoint: Endpoint, station: S
         await link.call(CLEAR, timeout=WAIT)
 
 
-async def test_invalid_payload_is_refused_before_sending(endpoint: Endpoint, station: StationFactory) -> None:
-    """A payload the schema refuses raises StationCallError locally; the station never sees it."""
+async def test_invalid_payload_is_refused_by_the_station(endpoint: Endpoint, station: StationFactory) -> None:
+    """The gateway does not re-check payloads it built (tests/translate checks them against the
+    schemas); one that breaks the schema anyway is refused by the station: StationCallError."""
     sim, link = await connected(endpoint, station)
-    with pytest.raises(StationCallError):
+    with pytest.raises(StationCallError) as caught:
         await link.call(call.ClearChargingProfile(charging_profile_purpose="Nonsense"), timeout=WAIT)
-    assert "ClearChargingProfile" not in sim.received
+    assert caught.value.code in {"FormationViolation", "FormatViolation", "PropertyConstraintViolation"}
+    assert "ClearChargingProfile" not in sim.received  # the station's package refused it before its handler
+
+
+async def test_answer_breaking_the_schema_is_a_call_error(
+    endpoint: Endpoint, station: StationFactory
+) -> None:
+    """A CALLRESULT outside the schema is not handed on as an answer: StationCallError, logged."""
+    sim, link = await connected(endpoint, station)
+    with structlog.testing.capture_logs() as logs, pytest.raises(StationCallError):
+        await link.call(call.TriggerMessage(requested_message="Heartbeat"), timeout=WAIT)
+    assert sim.received[-1] == "TriggerMessage"
+    assert [e["action"] for e in logs if e["event"] == "ocpp_result_invalid"] == ["TriggerMessage"]
+    answer = await link.call(CLEAR, timeout=WAIT)  # the link goes on working
+    assert answer.status == "Accepted"
