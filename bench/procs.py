@@ -142,13 +142,18 @@ class Stations:
     sessions: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    async def start(cls, ws_url: str, count: int, protocol: str, transactions: bool = True) -> Stations:
+    async def start(
+        cls, ws_url: str, count: int, protocol: str, transactions: bool = True, full: bool = False
+    ) -> Stations:
+        """``full``: schema-validating SimulatedStations instead of the lean bench stations."""
         handle, name = tempfile.mkstemp(prefix="bench-stations-", suffix=".json")
         os.close(handle)
         argv = [sys.executable, "-m", "bench.stations", "--url", ws_url, "--count", str(count)]
         argv += ["--protocol", protocol, "--out", name]
         if not transactions:
             argv.append("--no-transactions")
+        if full:
+            argv.append("--full")
         proc = Proc("stations", argv)
         await proc.start(stdout=asyncio.subprocess.PIPE)
         assert proc.process is not None

@@ -22,13 +22,14 @@ handler would wait for an answer nobody reads.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import structlog
-from ocpp.charge_point import ChargePoint
+from ocpp.charge_point import ChargePoint, camel_to_snake_case
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult, validate_payload
 from ocpp.routing import on as _ocpp_on
@@ -40,6 +41,7 @@ from ocpi_gateway.errors import StationDisconnected
 from ocpi_gateway.sessions import SessionRegistry
 from ocpi_gateway.stations.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
 from ocpi_gateway.timeutil import format_utc, parse_utc, utcnow
+from ocpi_gateway.translate.wire import encode_call
 
 log = structlog.get_logger(__name__)
 
@@ -73,7 +75,8 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         self.vendor: str | None = None
         self.model: str | None = None
         self.details: dict[str, str] = {}
-        self._awaiting: dict[str, str] = {}  # message id -> action of the call awaiting it
+        # message id -> (action, the future its answer resolves)
+        self._awaiting: dict[str, tuple[str, asyncio.Future[CallResult | CallError]]] = {}
 
     async def call(
         self,
@@ -82,20 +85,37 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         unique_id: str | None = None,
         skip_schema_validation: bool = False,
     ) -> Any:
-        """The package's ``call``, with its message id noted so that only its answer is queued.
+        """Send one CALL and return the package's ``call_result`` dataclass for its answer.
 
-        The outgoing payload is never schema-checked (see the module docstring); the answer
-        always is, in :meth:`_route_response`. ``skip_schema_validation`` is kept for the
+        Replaces the package's ``call``: the frame is built by :mod:`ocpi_gateway.translate.wire` without the
+        package's schema check of our own payload (see the module docstring); the answer is
+        checked in :meth:`_route_response` and handed over through a future of its own, so
+        no response queue, queue-reading task or package timeout is involved. Callers
+        (``DirectLink``) hold the one-call-at-a-time turn and the deadline; closing the link
+        fails the future (:meth:`fail_waiting`). ``skip_schema_validation`` is kept for the
         package's signature only.
         """
         unique_id = unique_id or str(uuid.uuid4())
-        self._awaiting[unique_id] = type(payload).__name__
+        action = type(payload).__name__
+        text = encode_call(unique_id, payload)
+        answer: asyncio.Future[CallResult | CallError] = asyncio.get_running_loop().create_future()
+        self._awaiting[unique_id] = (action, answer)
         try:
-            return await super().call(
-                payload, suppress=suppress, unique_id=unique_id, skip_schema_validation=True
-            )
+            await self._send(text)
+            response = await answer
         finally:
             self._awaiting.pop(unique_id, None)
+        if isinstance(response, CallError):
+            if suppress:
+                return None
+            raise response.to_exception()
+        return getattr(self._call_result, action)(**camel_to_snake_case(response.payload))
+
+    def fail_waiting(self, error: Exception) -> None:
+        """Fail every call waiting for an answer (the socket is gone)."""
+        for _, answer in self._awaiting.values():
+            if not answer.done():
+                answer.set_exception(error)
 
     async def route_message(self, raw_msg: str) -> None:
         """Route one frame; nothing one frame does may end the station's receive loop."""
@@ -148,24 +168,23 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         A CALLRESULT that breaks its schema reaches the caller as the CALLERROR the package
         would have raised for it (``FormatViolation`` and the like).
         """
-        action = self._awaiting.pop(frame.unique_id, None)  # a repeated answer is unexpected too
-        if action is None:
+        waiting = self._awaiting.pop(frame.unique_id, None)  # a repeated answer is unexpected too
+        if waiting is None or waiting[1].done():
             log.info("ocpp_unexpected_response", station_id=self.station_id, message_id=frame.unique_id)
             return
+        action, answer = waiting
         if frame.message_type == CALLRESULT:
             result = CallResult(frame.unique_id, frame.payload, action)
             try:
                 await validate_payload(result, self._ocpp_version)
             except OCPPError as error:
                 log.info("ocpp_result_invalid", station_id=self.station_id, action=action, code=error.code)
-                self._response_queue.put_nowait(
-                    CallError(frame.unique_id, error.code, error.description, error.details)
-                )
+                answer.set_result(CallError(frame.unique_id, error.code, error.description, error.details))
                 return
-            self._response_queue.put_nowait(result)
+            answer.set_result(result)
         else:
             assert frame.error is not None  # read_frame fills it for every CALLERROR
-            self._response_queue.put_nowait(CallError(frame.unique_id, *frame.error))
+            answer.set_result(CallError(frame.unique_id, *frame.error))
 
     async def _send_quietly(self, text: str) -> None:
         try:

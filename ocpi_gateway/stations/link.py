@@ -111,7 +111,9 @@ class DirectLink:
 
     def mark_closed(self) -> None:
         """From now on calls raise StationOffline; calls in flight raise StationDisconnected."""
-        self._closed.set()
+        if not self._closed.is_set():
+            self._closed.set()
+            self._cp.fail_waiting(StationDisconnected(f"station {self.station_id} disconnected"))
 
     async def close(self, code: int, reason: str) -> None:
         """Fail open calls and close the socket (replacement by a newer connection, shutdown)."""
@@ -133,23 +135,18 @@ class DirectLink:
     async def _call(self, payload: Any, message_id: str, timeout: float) -> Any:
         if self.closed:
             raise StationOffline(f"station {self.station_id} is not connected")
-        work = asyncio.ensure_future(self._call_in_turn(payload, message_id))
-        dropped = asyncio.ensure_future(self._closed.wait())
+        deadline = asyncio.timeout(timeout)
         try:
-            done, _ = await asyncio.wait(
-                (work, dropped), timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            dropped.cancel()
-            work.cancel()
-        if work in done:
-            return work.result()
-        action = type(payload).__name__
-        if dropped in done:
-            log.info("station_call_disconnected", station_id=self.station_id, action=action)
-            raise StationDisconnected(f"station {self.station_id} disconnected during {action}")
-        log.info("station_call_timeout", station_id=self.station_id, action=action, timeout=timeout)
-        raise StationTimeout(f"station {self.station_id} did not answer {action} within {timeout}s")
+            async with deadline:
+                return await self._call_in_turn(payload, message_id)
+        except TimeoutError:
+            if not deadline.expired():
+                raise
+            action = type(payload).__name__
+            log.info("station_call_timeout", station_id=self.station_id, action=action, timeout=timeout)
+            raise StationTimeout(
+                f"station {self.station_id} did not answer {action} within {timeout}s"
+            ) from None
 
     async def _call_in_turn(self, payload: Any, message_id: str) -> Any:
         """Wait for this station's previous call, then make this one; map the package's errors."""
@@ -158,6 +155,11 @@ class DirectLink:
                 raise StationDisconnected(f"station {self.station_id} disconnected")
             try:
                 return await self._cp.call(payload, suppress=False, unique_id=message_id)
+            except StationDisconnected:
+                log.info(
+                    "station_call_disconnected", station_id=self.station_id, action=type(payload).__name__
+                )
+                raise
             except StationError:
                 raise
             except OCPPError as exc:
