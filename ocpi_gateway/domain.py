@@ -118,6 +118,26 @@ class Session(BaseModel):
     def active(self) -> bool:
         return self.status is SessionStatus.ACTIVE
 
+    def clone(self) -> Session:
+        """A copy sharing nothing mutable with this one: what a store keeps and hands out.
+
+        Stores and ``SessionRegistry.update`` copy a session several times per flow, and
+        ``model_copy(deep=True)`` costs about 80 µs each; this costs a few. Scalars,
+        datetimes and the frozen ``ChargingProfile`` are shared; the lists and ``Usage`` (which
+        handlers edit in place) are copied. The items of ``Usage.periods`` are replaced, never
+        edited. ``tests/test_domain.py`` fails when a new mutable field is not handled here.
+        """
+        usage = self.usage.model_copy(
+            update={"periods": list(self.usage.periods), "told": list(self.usage.told)}
+        )
+        return self.model_copy(
+            update={
+                "usage": usage,
+                "profile_events": list(self.profile_events),
+                "steered_by": list(self.steered_by),
+            }
+        )
+
 
 class JobKind(StrEnum):
     SET = "set"
