@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import statistics
 import time
 import uuid
@@ -27,9 +28,14 @@ class Sample:
     result: str
 
 
+@functools.lru_cache(maxsize=8)
+def _authorization(token: str) -> str:
+    return AUTH + base64.b64encode(token.encode()).decode()
+
+
 def headers(token: str) -> dict[str, str]:
     return {
-        "Authorization": AUTH + base64.b64encode(token.encode()).decode(),
+        "Authorization": _authorization(token),
         "X-Correlation-ID": str(uuid.uuid4()),
         "OCPI-from-country-code": "NL",
         "OCPI-from-party-id": "SCS",

@@ -219,7 +219,12 @@ class MockScsp:
         return self.token in token_candidates(request.headers.get("Authorization"))
 
     async def _dump(self, request: web.Request) -> web.Response:
-        return web.json_response([item.as_json() for item in self.received])
+        """Every record, or those from index ``?since=N`` on (a poller fetches only what is new)."""
+        try:
+            since = max(0, int(request.query.get("since", "0")))
+        except ValueError:
+            raise web.HTTPBadRequest(text="since must be an integer") from None
+        return web.json_response([item.as_json() for item in self.received[since:]])
 
     async def _record(self, request: web.Request) -> web.StreamResponse:
         raw = await request.read()

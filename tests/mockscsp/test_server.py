@@ -74,6 +74,17 @@ class TestRecording:
             ("POST", "/results/a", {"result": "REJECTED"}, 200)
         ]
 
+    async def test_received_since_lists_only_newer_records(
+        self, scsp: MockScsp, http: httpx.AsyncClient
+    ) -> None:
+        """GET /_received?since=N skips the first N records (a poller reads only what is new)."""
+        for name in ("a", "b", "c"):
+            await http.post(scsp.result_url(name), json={"result": "ACCEPTED"}, headers=auth(raw=True))
+        listing = (await http.get(f"{scsp.base_url}/_received", params={"since": 2})).json()
+        assert [r["path"] for r in listing] == ["/results/c"]
+        assert (await http.get(f"{scsp.base_url}/_received", params={"since": 9})).json() == []
+        assert (await http.get(f"{scsp.base_url}/_received", params={"since": "x"})).status_code == 400
+
 
 class TestFailureInjection:
     async def test_fail_next_then_records_the_later_post(
