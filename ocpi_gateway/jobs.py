@@ -293,23 +293,25 @@ class JobRunner:
         profile = job.profile if job.kind is JobKind.SET else session.applied_profile
         if profile is None:
             return _rejected(job.kind)
-        if session.charging_profile_id is None:
-            profile_id = await self._backend.next_profile_id(session.station_id)
-            session.charging_profile_id = profile_id
-            await self._sessions.update(
-                session.session_id, lambda s: setattr(s, "charging_profile_id", profile_id)
+        profile_id = session.charging_profile_id
+        if profile_id is None:
+            new_id = profile_id = await self._backend.next_profile_id(session.station_id)
+            stored = await self._sessions.update(
+                session.session_id, lambda s: setattr(s, "charging_profile_id", new_id), known=session
             )
-        target = profile_target(session, link.capabilities, self._settings, session.charging_profile_id)
+            session = stored or session.model_copy(update={"charging_profile_id": new_id})
+        target = profile_target(session, link.capabilities, self._settings, profile_id)
         payload = to_set_charging_profile(link.protocol, profile, target)
         result = set_result(link.protocol, await self._call(job, link, payload))
         if result is ChargingProfileResultType.ACCEPTED and job.kind is JobKind.SET:
 
             def applied(fresh: Session) -> None:
-                fresh.charging_profile_id = session.charging_profile_id
+                fresh.charging_profile_id = profile_id
                 fresh.applied_profile = profile
                 fresh.applied_by = job.party
 
-            await self._sessions.update(session.session_id, applied)
+            # ``known``: one round trip when nothing changed the session during the call.
+            await self._sessions.update(session.session_id, applied, known=session)
         return ChargingProfileResult(result=result)
 
     async def _get(self, job: Job, session: Session, link: StationLink) -> AnyResult:
@@ -337,5 +339,5 @@ class JobRunner:
                 fresh.applied_profile = None
                 fresh.applied_by = None
 
-            await self._sessions.update(session.session_id, cleared)
+            await self._sessions.update(session.session_id, cleared, known=session)
         return ClearProfileResult(result=result)

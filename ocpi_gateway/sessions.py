@@ -229,13 +229,22 @@ class SessionRegistry:
             await self._tell(session, "ended")
         return session
 
-    async def update(self, session_id: str, change: Callable[[Session], None]) -> Session | None:
-        """Re-read, change and store a session, so a write never carries stale fields back.
+    async def update(
+        self, session_id: str, change: Callable[[Session], None], *, known: Session | None = None
+    ) -> Session | None:
+        """Change a session and store it, so a write never carries stale fields back.
 
         Jobs hold a session for the length of a station call; meanwhile meter values or a
-        StopTransaction may have changed it. Not atomic across nodes, but the window is one
-        read and one write instead of a whole call.
+        StopTransaction may have changed it. With ``known`` (the session as the caller read
+        it) the change is stored only if the session is still exactly that (one round trip,
+        and nothing in between is overwritten); otherwise, and without ``known``, it is
+        re-read, changed and stored. ``known`` itself is never modified.
         """
+        if known is not None:
+            changed = known.model_copy(deep=True)
+            change(changed)
+            if await self._backend.sessions.swap(known, changed):
+                return changed
         session = await self._backend.sessions.get(session_id)
         if session is None:
             return None
@@ -243,14 +252,14 @@ class SessionRegistry:
         await self._backend.sessions.put(session)
         return session
 
-    async def mark_steered(self, session_id: str, party: str) -> None:
+    async def mark_steered(self, session_id: str, party: str, *, known: Session | None = None) -> None:
         """``party`` successfully PUT a profile: from now on it is told of active-profile changes."""
 
         def add(session: Session) -> None:
             if party not in session.steered_by:
                 session.steered_by = [*session.steered_by, party]
 
-        await self.update(session_id, add)
+        await self.update(session_id, add, known=known)
 
     async def record_meter(
         self,

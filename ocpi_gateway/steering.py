@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.backend.base import AdmissionRequest, Admitted, Backend
 from ocpi_gateway.callbacks import check_callback_url
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import Capabilities, Electrical, Job, JobKind, Session, StationInfo
@@ -56,6 +56,17 @@ class RequestContext:
 
     request_id: str
     correlation_id: str
+
+
+@dataclass(slots=True)
+class _Claimed:
+    """One request past its idempotency claim: what the backend read for it, and whether its
+    answer is already stored (ACCEPTED is stored together with the job, in one round trip)."""
+
+    key: str
+    ttl: int
+    admitted: Admitted
+    settled: bool = False
 
 
 def _answer(result: ChargingProfileResponseType, timeout: int = 0) -> ChargingProfileResponse:
@@ -100,8 +111,8 @@ class Steering:
             BackendUnavailable: the session could not be read or the job not stored.
         """
 
-        async def decide() -> ChargingProfileResponse:
-            admitted = await self._admit(party, session_id, request.response_url)
+        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, request.response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
             session, station = admitted
@@ -111,10 +122,11 @@ class Steering:
             if self._settings.ocpi.push_after == "sync" and party.key not in session.steered_by:
                 # The literal reading of "successfully PUT": this ACCEPTED. Marked before the
                 # job is stored, so the job never saves a session read without the mark.
-                await self._sessions.mark_steered(session.session_id, party.key)
+                await self._sessions.mark_steered(session.session_id, party.key, known=session)
             return await self._enqueue(
                 JobKind.SET,
                 party,
+                claimed,
                 session,
                 station,
                 request.response_url,
@@ -129,13 +141,13 @@ class Steering:
     ) -> ChargingProfileResponse:
         """GET: ask the station for its composite schedule over ``duration`` seconds."""
 
-        async def decide() -> ChargingProfileResponse:
-            admitted = await self._admit(party, session_id, response_url)
+        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
             session, station = admitted
             return await self._enqueue(
-                JobKind.GET, party, session, station, response_url, ctx, duration=duration
+                JobKind.GET, party, claimed, session, station, response_url, ctx, duration=duration
             )
 
         return await self._once(party, "GET", session_id, ctx, decide)
@@ -145,12 +157,12 @@ class Steering:
     ) -> ChargingProfileResponse:
         """DELETE: clear the gateway's profile for the session (never other profiles)."""
 
-        async def decide() -> ChargingProfileResponse:
-            admitted = await self._admit(party, session_id, response_url)
+        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+            admitted = await self._admit(party, session_id, response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
             session, station = admitted
-            return await self._enqueue(JobKind.CLEAR, party, session, station, response_url, ctx)
+            return await self._enqueue(JobKind.CLEAR, party, claimed, session, station, response_url, ctx)
 
         return await self._once(party, "DELETE", session_id, ctx, decide)
 
@@ -160,61 +172,72 @@ class Steering:
         method: str,
         session_id: str,
         ctx: RequestContext,
-        decide: Callable[[], Awaitable[ChargingProfileResponse]],
+        decide: Callable[[_Claimed], Awaitable[ChargingProfileResponse]],
     ) -> ChargingProfileResponse:
         """Answer a repeated X-Request-ID with the first answer, and apply the rate limits.
 
         The first request with an id claims it; a twin arriving meanwhile waits briefly for
-        the first answer, so a retried request never queues a second station call.
+        the first answer, so a retried request never queues a second station call. The claim,
+        the rate buckets and every read the decision needs are one backend call
+        (``Admission.admit``).
         """
         guards = self._backend.guards
         key = f"idem:{party.key}:{method}:{session_id}:{ctx.request_id}"
         ttl = self._settings.ocpi.idempotency_ttl
+        request = AdmissionRequest(key, ttl, session_id, self._rate_limits(party, session_id))
+        claimed: _Claimed | None = None
         try:
             for _ in range(REPLAY_POLLS):
-                previous = await guards.claim(key, ttl)
-                if previous is None:
+                admitted = await self._backend.admission.admit(request)
+                if admitted.previous is None:
+                    claimed = _Claimed(key, ttl, admitted)
                     break
-                if previous:
+                if admitted.previous:
                     log.info("profile_request_replayed", session_id=session_id, party=party.key)
-                    return ChargingProfileResponse.model_validate_json(previous)
+                    return ChargingProfileResponse.model_validate_json(admitted.previous)
                 await asyncio.sleep(REPLAY_POLL_SECONDS)
-            else:
+            if claimed is None:
                 return _answer(ChargingProfileResponseType.TOO_OFTEN)
-            answer = await self._rate_limited(party, session_id) or await decide()
-        except BackendError as exc:
-            with contextlib.suppress(BackendError):
-                await guards.release(key)
-            raise BackendUnavailable() from exc
-        except BaseException:
-            with contextlib.suppress(BackendError):
-                await guards.release(key)
+            answer = self._too_often(party, session_id, claimed.admitted) or await decide(claimed)
+        except BaseException as exc:
+            # Also when the claim itself failed: whether Redis kept it is unknown.
+            if claimed is None or not claimed.settled:
+                with contextlib.suppress(BackendError):
+                    await guards.release(key)
+            if isinstance(exc, BackendError):
+                raise BackendUnavailable() from exc
             raise
-        try:
-            await guards.settle(key, answer.model_dump_json(), ttl)
-        except BackendError as exc:  # the answer stands: the job (if any) is stored
-            log.warning("idempotency_not_recorded", error=str(exc))
+        if not claimed.settled:
+            try:
+                await guards.settle(key, answer.model_dump_json(), ttl)
+            except BackendError as exc:  # the answer stands: nothing was stored for it
+                log.warning("idempotency_not_recorded", error=str(exc))
         return answer
 
-    async def _rate_limited(self, party: Party, session_id: str) -> ChargingProfileResponse | None:
-        """TOO_OFTEN beyond the per-party or per-session requests per minute (0 = no limit)."""
-        limits = self._settings.ocpi
-        guards = self._backend.guards
-        checks = (
-            (limits.rate_limit_party_per_minute, f"party:{party.key}"),
-            (limits.rate_limit_session_per_minute, f"session:{party.key}:{session_id}"),
+    @staticmethod
+    def _too_often(party: Party, session_id: str, admitted: Admitted) -> ChargingProfileResponse | None:
+        """TOO_OFTEN when ``admit`` counted this request into a bucket already over its limit."""
+        if admitted.over_limit is None:
+            return None
+        log.info(
+            "profile_request_too_often", session_id=session_id, party=party.key, limit=admitted.over_limit
         )
-        for limit, key in checks:
-            if limit and await guards.hit(key, 60) > limit:
-                log.info("profile_request_too_often", session_id=session_id, party=party.key, limit=key)
-                return _answer(ChargingProfileResponseType.TOO_OFTEN)
-        return None
+        return _answer(ChargingProfileResponseType.TOO_OFTEN)
+
+    def _rate_limits(self, party: Party, session_id: str) -> tuple[tuple[str, int], ...]:
+        """The per-party and per-session requests-per-minute buckets in force (0 = no limit)."""
+        limits = self._settings.ocpi
+        checks = (
+            (f"party:{party.key}", limits.rate_limit_party_per_minute),
+            (f"session:{party.key}:{session_id}", limits.rate_limit_session_per_minute),
+        )
+        return tuple((key, limit) for key, limit in checks if limit)
 
     async def _admit(
-        self, party: Party, session_id: str, response_url: str
+        self, party: Party, session_id: str, response_url: str, admitted: Admitted
     ) -> tuple[Session, StationInfo] | ChargingProfileResponse:
         structlog.contextvars.bind_contextvars(session_id=session_id)  # the request's later lines too
-        session = await self._sessions.get(session_id)
+        session = admitted.session
         if session is None or not session.active:
             log.info("profile_request_unknown_session", session_id=session_id, party=party.key)
             return _answer(ChargingProfileResponseType.UNKNOWN_SESSION)
@@ -227,7 +250,7 @@ class Steering:
         except CallbackRefused as exc:
             log.info("profile_request_callback_refused", session_id=session_id, reason=exc.reason)
             return _answer(ChargingProfileResponseType.REJECTED)
-        station = await self._backend.stations.lookup(session.station_id)
+        station = admitted.station
         if station is None:
             log.info("profile_request_station_offline", session_id=session_id, station_id=session.station_id)
             return _answer(ChargingProfileResponseType.REJECTED)
@@ -254,6 +277,7 @@ class Steering:
         self,
         kind: JobKind,
         party: Party,
+        claimed: _Claimed,
         session: Session,
         station: StationInfo,
         response_url: str,
@@ -262,27 +286,31 @@ class Steering:
         profile: ChargingProfile | None = None,
         duration: int | None = None,
     ) -> ChargingProfileResponse:
+        """Store the job and the ACCEPTED answer for its X-Request-ID together, then answer."""
         now = self._clock()
+        timeout = self.announced_timeout(claimed.admitted.pending)
+        job = Job(
+            kind=kind,
+            party=party.key,
+            session_id=session.session_id,
+            station_id=session.station_id,
+            response_url=response_url,
+            created=now,
+            deadline=now + timeout,
+            request_id=ctx.request_id,
+            correlation_id=ctx.correlation_id,
+            profile=profile,
+            duration=duration,
+        )
+        answer = _answer(ChargingProfileResponseType.ACCEPTED, timeout)
         try:
-            pending = await self._backend.jobs.pending(session.station_id)
-            timeout = self.announced_timeout(pending)
-            job = Job(
-                kind=kind,
-                party=party.key,
-                session_id=session.session_id,
-                station_id=session.station_id,
-                response_url=response_url,
-                created=now,
-                deadline=now + timeout,
-                request_id=ctx.request_id,
-                correlation_id=ctx.correlation_id,
-                profile=profile,
-                duration=duration,
+            await self._backend.admission.accept(
+                job, station.node, claimed.key, answer.model_dump_json(), claimed.ttl
             )
-            await self._backend.jobs.put(job, station.node)
         except BackendError:
             log.error("profile_request_not_stored", session_id=session.session_id)
             raise
+        claimed.settled = True
         log.info(
             "profile_request_accepted",
             job_id=job.job_id,
@@ -292,7 +320,7 @@ class Steering:
             party=party.key,
             timeout=timeout,
         )
-        return _answer(ChargingProfileResponseType.ACCEPTED, timeout)
+        return answer
 
     def announced_timeout(self, pending: int) -> int:
         """``ocpi.result_timeout``, stretched when calls already queue for the station.

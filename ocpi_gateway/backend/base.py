@@ -6,6 +6,7 @@ that into ``BackendUnavailable`` so nothing is answered ACCEPTED that was not st
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from ocpi_gateway.domain import Job, Session, StationInfo
@@ -23,6 +24,14 @@ class SessionStore(Protocol):
 
     async def put(self, session: Session) -> None:
         """Insert or replace."""
+        ...
+
+    async def swap(self, old: Session, new: Session) -> bool:
+        """Store ``new`` only if the stored session still equals ``old`` (compare and set).
+
+        Lets a writer that already holds the session change it in one round trip; on
+        ``False`` it re-reads and tries again (``SessionRegistry.update``).
+        """
         ...
 
     async def delete(self, session_id: str) -> None: ...
@@ -103,6 +112,57 @@ class Guards(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class AdmissionRequest:
+    """What one OCPI ChargingProfiles request claims and reads before it is decided."""
+
+    idempotency_key: str
+    idempotency_ttl: int
+    session_id: str
+    # (bucket key, limit per window), checked in order; the first over its limit stops the rest.
+    rate_limits: tuple[tuple[str, int], ...] = ()
+    rate_window: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """The answer to :meth:`Admission.admit`; the reads happened only when ``claimed``."""
+
+    # None: the idempotency key is ours now; else the stored answer ("" while still being answered).
+    previous: str | None
+    # The first rate bucket over its limit (the request is TOO_OFTEN), else None.
+    over_limit: str | None = None
+    session: Session | None = None
+    # Where the session's station is connected now (None if nowhere, its node is dead, or no session).
+    station: StationInfo | None = None
+    # Jobs stored and not yet acknowledged for the session's station.
+    pending: int = 0
+
+    @property
+    def claimed(self) -> bool:
+        return self.previous is None
+
+
+class Admission(Protocol):
+    """The synchronous path of a ChargingProfiles request in as few backend round trips as possible.
+
+    Same meaning as the separate calls it replaces (``Guards.claim`` + ``Guards.hit`` +
+    ``SessionStore.get`` + ``StationRegistry.lookup`` + ``JobQueue.pending``, then
+    ``JobQueue.put`` + ``Guards.settle``); Redis does each half in one script.
+    """
+
+    async def admit(self, request: AdmissionRequest) -> Admitted:
+        """Claim the idempotency key; if ours, count the rate buckets and read session, station, pending."""
+        ...
+
+    async def accept(self, job: Job, node: str | None, idempotency_key: str, answer: str, ttl: int) -> None:
+        """Store the job (as ``JobQueue.put``) and the request's answer together, or neither.
+
+        Only after this returns may ACCEPTED be answered.
+        """
+        ...
+
+
 class OutcomeStore(Protocol):
     """Job outcomes (JSON text) kept for a while for callers that poll (``outcomes.py``)."""
 
@@ -132,6 +192,9 @@ class Backend(Protocol):
 
     @property
     def guards(self) -> Guards: ...
+
+    @property
+    def admission(self) -> Admission: ...
 
     @property
     def outcomes(self) -> OutcomeStore: ...

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from ocpi_gateway.backend.base import AdmissionRequest, Admitted
 from ocpi_gateway.backend.outcomes import MemoryOutcomeStore
 from ocpi_gateway.domain import Job, Session, StationInfo
 from ocpi_gateway.partystore import MemoryPartyStore
@@ -34,6 +35,12 @@ class MemorySessionStore:
     async def put(self, session: Session) -> None:
         self._by_id[session.session_id] = session.model_copy(deep=True)
         self._by_tx[(session.station_id, session.transaction_id)] = session.session_id
+
+    async def swap(self, old: Session, new: Session) -> bool:
+        if self._by_id.get(old.session_id) != old:
+            return False
+        await self.put(new)
+        return True
 
     async def delete(self, session_id: str) -> None:
         session = self._by_id.pop(session_id, None)
@@ -143,6 +150,43 @@ class MemoryGuards:
         return count + 1
 
 
+class MemoryAdmission:
+    """The admission calls composed from the other stores (one process: nothing to save)."""
+
+    def __init__(
+        self,
+        guards: MemoryGuards,
+        sessions: MemorySessionStore,
+        stations: MemoryStationRegistry,
+        jobs: MemoryJobQueue,
+    ) -> None:
+        self._guards = guards
+        self._sessions = sessions
+        self._stations = stations
+        self._jobs = jobs
+
+    async def admit(self, request: AdmissionRequest) -> Admitted:
+        previous = await self._guards.claim(request.idempotency_key, request.idempotency_ttl)
+        if previous is not None:
+            return Admitted(previous=previous)
+        for key, limit in request.rate_limits:
+            if await self._guards.hit(key, request.rate_window) > limit:
+                return Admitted(previous=None, over_limit=key)
+        session = await self._sessions.get(request.session_id)
+        if session is None:
+            return Admitted(previous=None)
+        return Admitted(
+            previous=None,
+            session=session,
+            station=await self._stations.lookup(session.station_id),
+            pending=await self._jobs.pending(session.station_id),
+        )
+
+    async def accept(self, job: Job, node: str | None, idempotency_key: str, answer: str, ttl: int) -> None:
+        await self._jobs.put(job, node)
+        await self._guards.settle(idempotency_key, answer, ttl)
+
+
 class MemoryBackend:
     """Sessions, jobs and counters in plain dicts and an ``asyncio.Queue``."""
 
@@ -154,6 +198,7 @@ class MemoryBackend:
         self._guards = MemoryGuards()
         self._parties = MemoryPartyStore()
         self._outcomes = MemoryOutcomeStore()
+        self._admission = MemoryAdmission(self._guards, self._sessions, self._stations, self._jobs)
         self._tx_ids = itertools.count(int(time.time()) % 1_000_000_000 + 1)
         self._profile_ids: dict[str, itertools.count[int]] = {}
 
@@ -172,6 +217,10 @@ class MemoryBackend:
     @property
     def guards(self) -> MemoryGuards:
         return self._guards
+
+    @property
+    def admission(self) -> MemoryAdmission:
+        return self._admission
 
     @property
     def parties(self) -> MemoryPartyStore:

@@ -1,7 +1,8 @@
 """The durable Redis backend: the same interface as the embedded one, shared by every node.
 
 Composition only: sessions, presence, guards and sequences live in ``redis_store``, jobs in
-``redis_jobs``, key names in ``keys``. ``maintain`` keeps this node's heartbeat fresh and
+``redis_jobs``, the synchronous admission of a request in ``redis_admission``, Lua in
+``redis_scripts``, key names in ``keys``. ``maintain`` keeps this node's heartbeat fresh and
 reclaims the jobs of dead nodes.
 """
 
@@ -18,6 +19,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.outcomes import RedisOutcomeStore
+from ocpi_gateway.backend.redis_admission import RedisAdmission
 from ocpi_gateway.backend.redis_jobs import RedisJobQueue
 from ocpi_gateway.backend.redis_store import (
     RedisGuards,
@@ -25,6 +27,7 @@ from ocpi_gateway.backend.redis_store import (
     RedisSequences,
     RedisSessionStore,
     RedisStationRegistry,
+    raise_if_cancelled,
     redis_errors,
 )
 from ocpi_gateway.config import RedisSettings
@@ -60,6 +63,7 @@ class RedisBackend:
         self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations)
         self._parties = RedisPartyStore(self._redis, keys)
         self._outcomes = RedisOutcomeStore(self._redis, keys)
+        self._admission = RedisAdmission(self._redis, keys, self._guards, self._stations, self._jobs)
 
     @property
     def sessions(self) -> RedisSessionStore:
@@ -84,6 +88,10 @@ class RedisBackend:
     @property
     def guards(self) -> RedisGuards:
         return self._guards
+
+    @property
+    def admission(self) -> RedisAdmission:
+        return self._admission
 
     @property
     def node_id(self) -> str:
@@ -117,6 +125,7 @@ class RedisBackend:
                 if healthy:
                     log.error("redis_unavailable", node=self._node_id, error=str(exc))
                 healthy = False
+            raise_if_cancelled()
             await asyncio.sleep(interval)
 
     async def leave(self) -> None:

@@ -19,8 +19,9 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
+from ocpi_gateway.backend import redis_scripts
 from ocpi_gateway.backend.keys import GROUP, Keys
-from ocpi_gateway.backend.redis_store import RedisStationRegistry, redis_errors
+from ocpi_gateway.backend.redis_store import RedisStationRegistry, raise_if_cancelled, redis_errors
 from ocpi_gateway.domain import Job
 
 log = structlog.get_logger(__name__)
@@ -42,6 +43,8 @@ class RedisJobQueue:
         self._stream = keys.node_stream(node)
         self._buffer: deque[Job] = deque()
         self._ready = False
+        self._enqueue = redis.register_script(redis_scripts.ENQUEUE)
+        self._ack = redis.register_script(redis_scripts.ACK)
 
     async def setup(self) -> None:
         """Create our stream and consumer group, and announce this node as alive."""
@@ -59,16 +62,24 @@ class RedisJobQueue:
         return info.node if info is not None else self._node
 
     async def put(self, job: Job, node: str | None = None) -> None:
+        await self.put_settled(job, node, None)
+
+    async def put_settled(self, job: Job, node: str | None, guard: tuple[str, str, int] | None) -> None:
+        """``put``, and with ``guard`` = (Redis key, answer, ttl) store that answer in the same script."""
         target = node or await self._target(job.station_id)
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._keys.node_stream(target), {"job": job.model_dump_json()})
-            pipe.hincrby(self._keys.pending, job.station_id, 1)
-            await pipe.execute()
+        keys = [self._keys.node_stream(target), self._keys.pending]
+        args: list[str | int] = [job.model_dump_json(), job.station_id]
+        if guard is not None:
+            keys.append(guard[0])
+            args += [guard[1], guard[2]]
+        async with redis_errors():
+            await self._enqueue(keys=keys, args=args)
 
     async def get(self) -> Job:
         if not self._ready:
             await self.setup()
         while not self._buffer:
+            raise_if_cancelled()
             async with redis_errors():
                 answer = await self._redis.xreadgroup(
                     GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
@@ -81,13 +92,9 @@ class RedisJobQueue:
         return self._buffer.popleft()
 
     async def ack(self, job: Job) -> None:
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            if job.receipt is not None:
-                pipe.xack(self._stream, GROUP, job.receipt)
-                pipe.xdel(self._stream, job.receipt)
-            pipe.hincrby(self._keys.pending, job.station_id, -1)
-            pipe.delete(self._keys.result(job.job_id))
-            await pipe.execute()
+        keys = [self._stream, self._keys.pending, self._keys.result(job.job_id)]
+        async with redis_errors():
+            await self._ack(keys=keys, args=[GROUP, job.receipt or "", job.station_id])
 
     async def pending(self, station_id: str) -> int:
         async with redis_errors():

@@ -1,12 +1,13 @@
 """Redis-backed stores: sessions, station presence, idempotency/rate guards, id sequences.
 
-Each method is one round trip (a pipeline or a short Lua script) so the OCPI hot path pays
-little for sharing state between nodes. Every Redis failure becomes
-:class:`~ocpi_gateway.errors.BackendError`.
+Each method is one round trip, and writes of more than one key are one Lua script
+(``redis_scripts``) rather than a MULTI pipeline: redis-py's cost is per command, and a
+script is one command. Every Redis failure becomes :class:`~ocpi_gateway.errors.BackendError`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,28 +15,12 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ocpi_gateway.backend import redis_scripts
 from ocpi_gateway.backend.codec import station_info_from_json, station_info_to_json
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.domain import Session, SessionStatus, StationInfo
 from ocpi_gateway.errors import BackendError
 from ocpi_gateway.partystore import PartyRecord
-
-# Returns the station's JSON only while the node that holds it still heartbeats.
-_LOOKUP = """
-local value = redis.call('GET', KEYS[1])
-if not value then return nil end
-local node = cjson.decode(value)['node']
-local seen = redis.call('ZSCORE', KEYS[2], node)
-if not seen or tonumber(seen) < tonumber(ARGV[1]) then return nil end
-return value
-"""
-
-# Deletes the station's presence only if it still points at the node that lost it.
-_DOWN = """
-local value = redis.call('GET', KEYS[1])
-if value and cjson.decode(value)['node'] == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-"""
 
 
 @asynccontextmanager
@@ -47,11 +32,25 @@ async def redis_errors() -> AsyncIterator[None]:
         raise BackendError(f"redis: {type(exc).__name__}: {exc}") from exc
 
 
+def raise_if_cancelled() -> None:
+    """Stop a loop whose task was cancelled while redis-py swallowed the CancelledError.
+
+    redis-py 8 can lose a cancellation that arrives mid-command (the command completes
+    instead; measured: most cancellations of a busy loop). ``Task.cancelling()`` still
+    counts it, so loops that run until cancelled (heartbeat, stream reads) check it and
+    stop instead of running forever and hanging shutdown.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class RedisSessionStore:
     def __init__(self, redis: aioredis.Redis, keys: Keys, completed_ttl: int) -> None:
         self._redis = redis
         self._keys = keys
         self._completed_ttl = completed_ttl
+        self._put = redis.register_script(redis_scripts.PUT_SESSION)
 
     async def get(self, session_id: str) -> Session | None:
         async with redis_errors():
@@ -64,15 +63,23 @@ class RedisSessionStore:
         return await self.get(str(session_id)) if session_id else None
 
     async def put(self, session: Session) -> None:
-        ttl = self._completed_ttl if session.status is SessionStatus.COMPLETED else None
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._keys.session(session.session_id), session.model_dump_json(), ex=ttl)
-            pipe.set(
-                self._keys.transaction(session.station_id, session.transaction_id), session.session_id, ex=ttl
-            )
-            pipe.sadd(self._keys.sessions, session.session_id)
-            pipe.sadd(self._keys.station_sessions(session.station_id), session.session_id)
-            await pipe.execute()
+        await self._write(session, None)
+
+    async def swap(self, old: Session, new: Session) -> bool:
+        return await self._write(new, old.model_dump_json())
+
+    async def _write(self, session: Session, expected: str | None) -> bool:
+        ttl = self._completed_ttl if session.status is SessionStatus.COMPLETED else 0
+        keys = [
+            self._keys.session(session.session_id),
+            self._keys.transaction(session.station_id, session.transaction_id),
+            self._keys.sessions,
+            self._keys.station_sessions(session.station_id),
+        ]
+        compare = "0" if expected is None else "1"
+        args: list[str | int] = [session.model_dump_json(), session.session_id, ttl, compare, expected or ""]
+        async with redis_errors():
+            return bool(await self._put(keys=keys, args=args))
 
     async def delete(self, session_id: str) -> None:
         session = await self.get(session_id)
@@ -104,8 +111,8 @@ class RedisStationRegistry:
         self._redis = redis
         self._keys = keys
         self._node_ttl = node_ttl
-        self._lookup = redis.register_script(_LOOKUP)
-        self._down = redis.register_script(_DOWN)
+        self._lookup = redis.register_script(redis_scripts.LOOKUP)
+        self._down = redis.register_script(redis_scripts.DOWN)
 
     async def up(self, info: StationInfo) -> None:
         async with redis_errors():
@@ -115,11 +122,14 @@ class RedisStationRegistry:
         async with redis_errors():
             await self._down(keys=[self._keys.station(station_id)], args=[node])
 
+    def alive_since(self) -> float:
+        """A node whose last heartbeat is older than this is dead (its stations are nowhere)."""
+        return time.time() - self._node_ttl
+
     async def lookup(self, station_id: str) -> StationInfo | None:
-        alive_since = time.time() - self._node_ttl
         async with redis_errors():
             raw = await self._lookup(
-                keys=[self._keys.station(station_id), self._keys.nodes], args=[alive_since]
+                keys=[self._keys.station(station_id), self._keys.nodes], args=[self.alive_since()]
             )
         return station_info_from_json(raw) if raw else None
 
@@ -145,8 +155,12 @@ class RedisGuards:
         async with redis_errors():
             await self._redis.delete(self._keys.guard(key))
 
+    def bucket(self, key: str, window: int) -> str:
+        """The Redis key counting ``key``'s requests in the current ``window``-second bucket."""
+        return self._keys.guard(f"rate:{key}:{int(time.time()) // window}")
+
     async def hit(self, key: str, window: int) -> int:
-        name = self._keys.guard(f"rate:{key}:{int(time.time()) // window}")
+        name = self.bucket(key, window)
         async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
             pipe.expire(name, window + 1)
@@ -158,24 +172,19 @@ class RedisSequences:
     """Ids unique across every node: 1.6 transaction ids and per-station profile ids."""
 
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
-        self._redis = redis
         self._keys = keys
+        self._next_id = redis.register_script(redis_scripts.NEXT_ID)
 
     async def next_transaction_id(self) -> int:
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            # Seed once from the clock so a flushed Redis does not reuse ids stations may still hold.
-            pipe.set(self._keys.transaction_seq, int(time.time()) % 1_000_000_000, nx=True)
-            pipe.incr(self._keys.transaction_seq)
-            _, value = await pipe.execute()
-        return int(value)
+        # Seeded once from the clock so a flushed Redis does not reuse ids stations may still hold.
+        return await self._next(self._keys.transaction_seq, int(time.time()) % 1_000_000_000)
 
     async def next_profile_id(self, station_id: str) -> int:
-        key = self._keys.profile_seq(station_id)
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(key, 999, nx=True)
-            pipe.incr(key)
-            _, value = await pipe.execute()
-        return int(value)
+        return await self._next(self._keys.profile_seq(station_id), 999)
+
+    async def _next(self, key: str, seed: int) -> int:
+        async with redis_errors():
+            return int(await self._next_id(keys=[key], args=[seed]))
 
 
 class RedisPartyStore:
