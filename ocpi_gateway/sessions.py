@@ -241,7 +241,7 @@ class SessionRegistry:
         re-read, changed and stored. ``known`` itself is never modified.
         """
         if known is not None:
-            changed = known.model_copy(deep=True)
+            changed = known.clone()
             change(changed)
             if await self._backend.sessions.swap(known, changed):
                 return changed

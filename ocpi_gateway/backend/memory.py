@@ -26,14 +26,16 @@ class MemorySessionStore:
         self._by_tx: dict[tuple[str, str], str] = {}
 
     async def get(self, session_id: str) -> Session | None:
-        return self._by_id.get(session_id)
+        """A copy, as Redis hands out: editing it changes nothing until it is put back."""
+        session = self._by_id.get(session_id)
+        return session.clone() if session is not None else None
 
     async def find_by_transaction(self, station_id: str, transaction_id: str) -> Session | None:
         session_id = self._by_tx.get((station_id, transaction_id))
-        return self._by_id.get(session_id) if session_id is not None else None
+        return await self.get(session_id) if session_id is not None else None
 
     async def put(self, session: Session) -> None:
-        self._by_id[session.session_id] = session.model_copy(deep=True)
+        self._by_id[session.session_id] = session.clone()
         self._by_tx[(session.station_id, session.transaction_id)] = session.session_id
 
     async def swap(self, old: Session, new: Session) -> bool:
@@ -49,7 +51,7 @@ class MemorySessionStore:
 
     async def list(self, station_id: str | None = None) -> list[Session]:
         return [
-            s.model_copy(deep=True)
+            s.clone()
             for s in self._by_id.values()
             if station_id is None or s.station_id == station_id
         ]

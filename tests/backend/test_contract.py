@@ -57,6 +57,20 @@ class TestSessions:
         assert await backend.sessions.get("S1") is None
         assert await backend.sessions.find_by_transaction("CS-1", "1") is None
 
+    async def test_a_read_session_is_a_copy(self, backend: Backend) -> None:
+        """Editing what get/find/list returned changes nothing stored until it is put back."""
+        await backend.sessions.put(session())
+        for read in (
+            await backend.sessions.get("S1"),
+            await backend.sessions.find_by_transaction("CS-1", "42"),
+            (await backend.sessions.list())[0],
+        ):
+            assert read is not None
+            read.status = SessionStatus.COMPLETED
+            read.steered_by.append("NL*SCS")
+            read.usage.meter_wh = 5.0
+        assert (await backend.sessions.get("S1")) == session()
+
     async def test_update_is_visible_to_other_nodes(self, make_backend: BackendFactory) -> None:
         """A session completed on one node is completed for every node."""
         a, b = make_backend("node-a"), make_backend("node-b")

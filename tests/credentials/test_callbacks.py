@@ -249,9 +249,7 @@ class TestDelivery:
             await source.cleanup()
             await target.cleanup()
 
-    async def test_endless_answer_is_read_only_up_to_the_limit(
-        self, make_delivery: DeliveryFactory
-    ) -> None:
+    async def test_endless_answer_is_read_only_up_to_the_limit(self, make_delivery: DeliveryFactory) -> None:
         """A callback answering an endless body is delivered; the gateway stops reading at the limit."""
 
         async def endless(request: web.Request) -> web.StreamResponse:
