@@ -8,6 +8,7 @@ import time
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -61,6 +62,18 @@ async def start_setup(stack: AsyncExitStack, redis_url: str | None) -> Setup:
     return Setup(gw, scsp, scsp_base, base, f"ws://127.0.0.1:{port}/ocpp")
 
 
+async def redis_pid(url: str) -> int | None:
+    """The Redis server's process id when it runs on this machine (its CPU is part of a flow)."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        pid = int((await client.info("server"))["process_id"])
+    finally:
+        await client.aclose()
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
 def put_requests(base: str, scsp_base: str, sessions: list[str], count: int) -> list[load.Request]:
     out = []
     for i in range(count):
@@ -85,6 +98,18 @@ async def wait_results(scsp_base: str, expected: int, timeout: float) -> list[di
 
 async def sync_put(redis_url: str | None, stations: int, requests: int, concurrency: int) -> dict[str, Any]:
     """PUT throughput and latency of the synchronous answer, against the bare aiohttp baseline."""
+    # The bare baseline runs first, on a quiet machine: run after the gateway it would share the
+    # CPU with the jobs the gateway's PUTs left running (station calls and callbacks).
+    async with AsyncExitStack() as stack:
+        port = free_port()
+        bare = baseline(port)
+        await bare.start()
+        stack.push_async_callback(bare.stop)
+        await wait_http(f"http://127.0.0.1:{port}/health")
+        bare_base = f"http://127.0.0.1:{port}"
+        bare_reqs = put_requests(bare_base, bare_base, [f"S-{i}" for i in range(stations)], requests)
+        await load.closed_loop(SCSP_TOKEN, bare_reqs[:200], concurrency)
+        bare_samples, bare_wall = await load.closed_loop(SCSP_TOKEN, bare_reqs, concurrency)
     async with AsyncExitStack() as stack:
         setup = await start_setup(stack, redis_url)
         fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
@@ -94,15 +119,6 @@ async def sync_put(redis_url: str | None, stations: int, requests: int, concurre
         await load.closed_loop(SCSP_TOKEN, reqs[: min(200, requests)], concurrency)  # warm-up
         samples, wall = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
         accepted = sum(1 for s in samples if s.result == "ACCEPTED")
-
-        port = free_port()
-        bare = baseline(port)
-        await bare.start()
-        stack.push_async_callback(bare.stop)
-        await wait_http(f"http://127.0.0.1:{port}/health")
-        bare_reqs = [(url.replace(setup.base_url, f"http://127.0.0.1:{port}"), body) for url, body in reqs]
-        await load.closed_loop(SCSP_TOKEN, bare_reqs[:200], concurrency)
-        bare_samples, bare_wall = await load.closed_loop(SCSP_TOKEN, bare_reqs, concurrency)
     gw_rps, bare_rps = len(samples) / wall, len(bare_samples) / bare_wall
     return {
         "requests": requests,
@@ -136,6 +152,8 @@ async def end_to_end(
             for s in sessions
         ]
         pids = {"gateway": setup.gateway.pid, "stations": fleet.proc.pid, "mock_scsp": setup.scsp.pid}
+        if redis_url and (server := await redis_pid(redis_url)) is not None:
+            pids["redis_server"] = server  # its Lua scripts share the same two cores
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         own_before = time.process_time()
         started = time.time()
