@@ -7,12 +7,11 @@
   by :mod:`.frames`, which names the OCPP-J answer for a broken one; an unknown action gets
   ``NotImplemented`` and a known one without a handler ``NotSupported`` (the package has the
   two swapped); a handler that fails answers ``InternalError``; a CALLRESULT or CALLERROR
-  is queued only when it answers the call this side is waiting for, so stray or repeated
-  responses cannot pile up in the package's response queue;
-* calls go out without the package's schema check of our own payload (about 0.6 ms for a
-  2.0.1 SetChargingProfile, the largest single cost of a flow): the translation is checked
-  against the same schemas by ``tests/translate``; what the station answers is still checked,
-  here, before the waiting ``call()`` sees it;
+  resolves the future of the call it answers, and a stray or repeated one is dropped;
+* ``call`` taken over too: the frame is built by ``translate.wire`` without the package's
+  schema check of our own payload (about 0.6 ms for a 2.0.1 SetChargingProfile, once the
+  largest single cost of a flow; ``tests/translate`` checks the translation against the same
+  schemas); what the station answers is still checked, here, before ``call()`` returns it;
 * the station's identity as learnt at boot, for ``GET /admin/stations``.
 
 Handlers here and in the version modules answer at once and never ``await self.call()``:
