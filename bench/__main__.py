@@ -40,53 +40,73 @@ def fmt(value: float) -> str:
     return f"{value:,.1f}"
 
 
+Backends = dict[str, str | None]
+
+
+async def _sync(size: tuple[int, int, int], backends: Backends) -> dict[str, Any]:
+    stations, requests, conc = size
+    out = {name: await scenarios.sync_put(url, stations, requests, conc) for name, url in backends.items()}
+    for name, row in out.items():
+        print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
+              f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
+              f"p99 {fmt(row['gateway_ms']['p99'])} ms", flush=True)  # fmt: skip
+    return out
+
+
+async def _e2e(stations: int, backends: Backends) -> dict[str, Any]:
+    out = {name: await scenarios.end_to_end(url, stations) for name, url in backends.items()}
+    for name, row in out.items():
+        print(f"end to end [{name}] {row['stations']} stations: {fmt(row['flows_per_s'])} flows/s, "
+              f"delivered {row['delivered']}; added p50 {fmt(row['added_ms']['p50'])} ms, "
+              f"p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
+        spent = ", ".join(f"{who} {ms:.2f}" for who, ms in row["cpu_ms_per_flow"].items())
+        print(f"    CPU ms per flow: {spent}", flush=True)
+    return out
+
+
+async def _latency(size: tuple[int, list[float]], backends: Backends) -> dict[str, Any]:
+    """At the target rate, and at a rate the gateway sustains (queueing aside, what does it add?)."""
+    stations, rates = size
+    out = {}
+    for rate in rates:
+        for name, url in backends.items():
+            row = out[f"{name} {rate:.0f}/s"] = await scenarios.end_to_end(url, stations, rate=rate)
+            print(f"latency at {rate:.0f} flows/s [{name}]: added p50 {fmt(row['added_ms']['p50'])} ms, "
+                  f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms",
+                  flush=True)  # fmt: skip
+    return out
+
+
+async def _idle(counts: list[int], backends: Backends) -> dict[str, Any]:
+    out = {name: await scenarios.idle_memory(counts, url) for name, url in backends.items()}
+    for name, rows in out.items():
+        for row in rows:
+            print(f"idle [{name}]: {row['stations']} stations -> "
+                  f"{fmt(row['kib_per_station'])} KiB per station", flush=True)  # fmt: skip
+    return out
+
+
+async def _growth(counts: list[int], backends: Backends) -> dict[str, Any]:
+    out = {name: [await scenarios.end_to_end(url, n) for n in counts] for name, url in backends.items()}
+    for name, rows in out.items():
+        for row in rows:
+            print(f"growth [{name}]: {row['stations']} stations -> {fmt(row['flows_per_s'])} flows/s, "
+                  f"gateway CPU {row['cpu_ms_per_flow']['gateway']:.2f} ms per flow, "
+                  f"added p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
+    return out
+
+
+SCENARIOS = {"sync": _sync, "e2e": _e2e, "latency": _latency, "idle": _idle, "growth": _growth}
+
+
 async def run(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     redis = redis_url()
-    backends = {"embedded": None, **({"redis": redis} if redis else {})}
+    backends: Backends = {"embedded": None, **({"redis": redis} if redis else {})}
     out: dict[str, Any] = {"machine": f"{platform.machine()} {os.cpu_count()} cores", "when": time.ctime()}
-    if "sync" in only:
-        stations, requests, conc = sizes["sync"]
-        out["sync"] = {
-            name: await scenarios.sync_put(url, stations, requests, conc) for name, url in backends.items()
-        }
-        for name, row in out["sync"].items():
-            print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
-                  f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
-                  f"p99 {fmt(row['gateway_ms']['p99'])} ms", flush=True)  # fmt: skip
-    if "e2e" in only:
-        out["e2e"] = {name: await scenarios.end_to_end(url, sizes["e2e"]) for name, url in backends.items()}
-        for name, row in out["e2e"].items():
-            print(f"end to end [{name}] {row['stations']} stations: {fmt(row['flows_per_s'])} flows/s, "
-                  f"delivered {row['delivered']}; added p50 {fmt(row['added_ms']['p50'])} ms, "
-                  f"p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
-            spent = ", ".join(f"{who} {ms:.2f}" for who, ms in row["cpu_ms_per_flow"].items())
-            print(f"    CPU ms per flow: {spent}", flush=True)
-    if "latency" in only:
-        # At the target rate, and at a rate the gateway sustains (queueing aside, what does it add?).
-        stations, rates = sizes["latency"]
-        out["latency"] = {}
-        for rate in rates:
-            for name, url in backends.items():
-                row = await scenarios.end_to_end(url, stations, rate=rate)
-                out["latency"][f"{name} {rate:.0f}/s"] = row
-                print(
-                    f"latency at {rate:.0f} flows/s [{name}]: added p50 {fmt(row['added_ms']['p50'])} ms, "
-                    f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms",
-                    flush=True,
-                )
-    if "idle" in only:
-        out["idle"] = await scenarios.idle_memory(sizes["idle"])
-        for row in out["idle"]:
-            print(
-                f"idle: {row['stations']} stations -> {fmt(row['kib_per_station'])} KiB per station",
-                flush=True,
-            )
-    if "growth" in only:
-        out["growth"] = [await scenarios.end_to_end(None, n) for n in sizes["growth"]]
-        for row in out["growth"]:
-            print(f"growth: {row['stations']} stations -> {fmt(row['flows_per_s'])} flows/s, "
-                  f"added p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
+    for name, scenario in SCENARIOS.items():
+        if name in only:
+            out[name] = await scenario(sizes[name], backends)
     return out
 
 

@@ -186,12 +186,12 @@ async def end_to_end(
     }
 
 
-async def idle_memory(counts: list[int]) -> list[dict[str, Any]]:
+async def idle_memory(counts: list[int], redis_url: str | None = None) -> list[dict[str, Any]]:
     """Gateway memory per connected, idle station."""
     rows = []
     for count in counts:
         async with AsyncExitStack() as stack:
-            setup = await start_setup(stack, None)
+            setup = await start_setup(stack, redis_url)
             await asyncio.sleep(1)
             before = rss_kib(setup.gateway.pid)
             fleet = await Stations.start(setup.ws_url, count, "ocpp2.0.1", transactions=False)
