@@ -50,11 +50,7 @@ class MemorySessionStore:
             self._by_tx.pop((session.station_id, session.transaction_id), None)
 
     async def list(self, station_id: str | None = None) -> list[Session]:
-        return [
-            s.clone()
-            for s in self._by_id.values()
-            if station_id is None or s.station_id == station_id
-        ]
+        return [s.clone() for s in self._by_id.values() if station_id is None or s.station_id == station_id]
 
 
 class MemoryJobQueue:
