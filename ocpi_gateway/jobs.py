@@ -72,8 +72,9 @@ T = TypeVar("T")
 # How a job handler calls its station: JobRunner's call, bounded by the job's deadline.
 StationCall = Callable[[Any], Awaitable[Any]]
 KindHandler = Callable[[Job, Session | None, StationLink, StationCall], Awaitable[AnyResult]]
-# Told of every finished job and its result (pushes.py: "another source changed the profile").
-AfterJob = Callable[[Job, AnyResult], Awaitable[None]]
+# Told of every finished job, its result and the session as the job last stored it (None when
+# it stored none): pushes.py, "another source changed the profile", without reading it again.
+AfterJob = Callable[[Job, AnyResult, Session | None], Awaitable[None]]
 # Kinds that concern a whole station, not a session.
 STATION_KINDS = frozenset({JobKind.OCPP_STATION, JobKind.LIMIT})
 
@@ -117,6 +118,7 @@ class JobRunner:
         self._clock = clock
         self.kind_handlers: dict[JobKind, KindHandler] = {}
         self.after_job: list[AfterJob] = []
+        self._stored: dict[str, Session] = {}  # job id -> the session as the job last wrote it
 
     async def run(self, job: Job) -> None:
         """Execute, deliver, acknowledge: the job's whole life after it was stored.
@@ -153,13 +155,15 @@ class JobRunner:
             job_finished(job.kind.value, result.result.value)
             if self._history is not None:
                 self._history.record_job(job, result, delivered)
+            stored = self._stored.pop(job.job_id, None)
             for hook in self.after_job:
                 try:
-                    await hook(job, result)
+                    await hook(job, result, stored)
                 except Exception:  # a hook must never cost the job its ack
                     log.exception("job_after_hook_failed")
             await self._persist(job, lambda: queue.ack(job))
         finally:
+            self._stored.pop(job.job_id, None)  # a job moved or failed before its hooks
             structlog.contextvars.unbind_contextvars(
                 "job_id",
                 "session_id",
@@ -311,7 +315,7 @@ class JobRunner:
                 fresh.applied_by = job.party
 
             # ``known``: one round trip when nothing changed the session during the call.
-            await self._sessions.update(session.session_id, applied, known=session)
+            self._remember(job, await self._sessions.update(session.session_id, applied, known=session))
         return ChargingProfileResult(result=result)
 
     async def _get(self, job: Job, session: Session, link: StationLink) -> AnyResult:
@@ -339,5 +343,10 @@ class JobRunner:
                 fresh.applied_profile = None
                 fresh.applied_by = None
 
-            await self._sessions.update(session.session_id, cleared, known=session)
+            self._remember(job, await self._sessions.update(session.session_id, cleared, known=session))
         return ClearProfileResult(result=result)
+
+    def _remember(self, job: Job, stored: Session | None) -> None:
+        """Keep the session this job wrote for the after-job hooks (``run`` hands it over)."""
+        if stored is not None:
+            self._stored[job.job_id] = stored

@@ -116,11 +116,13 @@ class ProfilePushes:
         if reason in PUSH_REASONS:
             await self.changed(session, reason)
 
-    async def after_job(self, job: Job, result: AnyResult) -> None:
+    async def after_job(self, job: Job, result: AnyResult, stored: Session | None = None) -> None:
         """``JobRunner`` hook: a partner's or the CPO's own change to a session's profile.
 
         The partner that made the change is not told about it (it gets its result); every
-        other steering partner is.
+        other steering partner is. ``stored`` is the session as the job wrote it: with it, no
+        second read (a partner that starts steering meanwhile applies its own profile, which
+        tells the others in turn).
         """
         if job.kind is JobKind.PUSH:
             # A push that never reached its station call (station offline, session gone)
@@ -136,7 +138,7 @@ class ProfilePushes:
             await self._sessions.mark_steered(job.session_id, job.party)
         if job.kind is not JobKind.REAPPLY and result.result is REJECTED:
             return  # nothing changed on the station
-        session = await self._sessions.get(job.session_id)
+        session = stored if stored is not None else await self._sessions.get(job.session_id)
         if session is None:
             return
         reason = {JobKind.SET: "ChargingProfile", JobKind.CLEAR: "ProfileCleared"}.get(job.kind, "Reapplied")

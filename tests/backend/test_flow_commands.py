@@ -25,10 +25,10 @@ from tests.e2e.test_flows import result_at, wait_session
 BACKGROUND = ("ZADD", "ZRANGEBYSCORE", "XREADGROUP")
 # Partner lookups are cached per node (``ocpi.party_cache_seconds``), not paid per flow.
 CACHED = (":party:", ":party-token:")
-# One steady PUT flow (the session already has its profile id and the partner steers it): 8 now.
-STEADY_FLOW_MAX = 9
-# The first PUT of a session also allocates its profile id and marks the partner as steering: 10 now.
-FIRST_FLOW_MAX = 11
+# One steady PUT flow (the session already has its profile id and the partner steers it) (exactly, today).
+STEADY_FLOW_MAX = 7
+# The first PUT of a session also allocates its profile id and marks the partner as steering (exactly, today).
+FIRST_FLOW_MAX = 9
 
 
 def counted(command: str, prefix: str, source: str) -> bool:
@@ -100,7 +100,7 @@ class TestRedisCommandsPerFlow:
         mock_scsp: MockScsp,
         redis_settings: dict[str, Any],
     ) -> None:
-        """A first PUT costs at most 11 Redis commands, every later one at most 9 (34 and 22 before)."""
+        """A first PUT costs at most 9 Redis commands, every later one at most 7 (34 and 22 before)."""
         gw = await gateway_factory(redis=redis_settings, ocpi={"party_cache_seconds": 60})
         station = await station_factory(gw, protocol="ocpp1.6")
         session_id = await station.start_transaction(connector_id=1)
