@@ -18,14 +18,17 @@ with httpcore costs about 3 ms of CPU where aiohttp's client costs about 0.25 ms
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
+import ssl
 import time
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+import certifi
 import structlog
 
 from ocpi_gateway.callbacks import CallbackCheck
@@ -54,6 +57,13 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Verify partners against certifi's CA bundle, the one the httpx client (handshake) uses,
+    so every call to a partner trusts the same authorities, whatever the host's store holds."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class ResultDelivery:
     """POSTs result objects to partners' response URLs on one shared HTTP client."""
 
@@ -79,7 +89,7 @@ class ResultDelivery:
         if self._session is None or self._session.closed:
             limit = self._settings.delivery.max_in_flight
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit),
+                connector=aiohttp.TCPConnector(limit=limit, limit_per_host=limit, ssl=_tls_context()),
                 # No cookies between partners, no proxy settings read from the environment.
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,

@@ -7,6 +7,7 @@ dropped connection, a slow answer); the HTTP client and the retry loop are the r
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 import structlog
+import trustme
 from aiohttp import web
 
 from ocpi_gateway.config import Settings, settings_from_mapping
@@ -279,3 +281,34 @@ class TestLogs:
 
 
 ROUTING = ("OCPI-from-country-code", "OCPI-from-party-id", "OCPI-to-country-code", "OCPI-to-party-id")
+
+
+class TestTls:
+    async def test_a_certificate_from_an_unknown_authority_is_refused(self, settings: Settings) -> None:
+        """HTTPS to a partner whose certificate no known CA signed: nothing is sent, not delivered."""
+        authority = trustme.CA()
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert("127.0.0.1").configure_cert(server_context)
+        scsp = ScriptedScsp()
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", scsp.handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port, ssl_context=server_context).start()
+        delivery = ResultDelivery(settings)
+        try:
+            with structlog.testing.capture_logs() as logs:
+                ok = await delivery.post_result(
+                    make_party(),
+                    f"https://127.0.0.1:{port}/r",
+                    BODY,
+                    correlation_id="c",
+                    deadline=time.time() + 0.3,
+                )
+        finally:
+            await delivery.close()
+            await runner.cleanup()
+        assert ok is False
+        assert scsp.seen == []
+        assert any("Certificate" in str(e.get("reason", "")) for e in logs), logs
