@@ -61,7 +61,7 @@ class DirectLink:
         self._capabilities = Capabilities()
         self._lock = turn if turn is not None else asyncio.Lock()
         self._message_id = message_id
-        self._closed = asyncio.Event()
+        self._closed = False  # set once by mark_closed; open calls are failed there
 
     @property
     def station_id(self) -> str:
@@ -85,7 +85,7 @@ class DirectLink:
 
     @property
     def closed(self) -> bool:
-        return self._closed.is_set()
+        return self._closed
 
     def info(self) -> StationInfo:
         """What ``GET /admin/stations`` shows for this station."""
@@ -111,8 +111,8 @@ class DirectLink:
 
     def mark_closed(self) -> None:
         """From now on calls raise StationOffline; calls in flight raise StationDisconnected."""
-        if not self._closed.is_set():
-            self._closed.set()
+        if not self._closed:
+            self._closed = True
             self._cp.fail_waiting(StationDisconnected(f"station {self.station_id} disconnected"))
 
     async def close(self, code: int, reason: str) -> None:
