@@ -41,7 +41,7 @@ def set_charging_profile_schema() -> dict[str, Any]:
 
 def _errors(*codes: str) -> dict[str, Any]:
     text = {
-        "400": "invalid JSON or body: every problem is listed",
+        "400": "invalid JSON, body or path id: every problem is listed",
         "401": "missing or unknown OCPI token (a credentials token A too)",
         "403": "not this partner's session or station to steer",
         "404": "unknown session (or ended), or unknown job",
@@ -90,7 +90,7 @@ def api_paths() -> dict[str, Any]:
             "parameters": [path_param("job_id", "the job id from a PUT answer", max_length=48)],
             "get": op(
                 "a job's outcome",
-                {"200": answer("done", JOB), "202": answer("still running", JOB), **_errors("404")},
+                {"200": answer("done", JOB), "202": answer("still running", JOB), **_errors("400", "404")},
                 "ocpiToken",
             ),
         },
