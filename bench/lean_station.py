@@ -1,6 +1,6 @@
 """Lean benchmark stations: raw OCPP-J on one aiohttp websocket each, canned answers.
 
-The full :class:`ocpi_gateway.simulator.SimulatedStation` validates every frame against the
+The full :class:`ocpi_gateway.cli.simulator.SimulatedStation` validates every frame against the
 OCPP JSON schemas and keeps a real profile store; in the end-to-end benchmark that cost
 about half of what the gateway itself spent per flow, on the same two cores, so the
 station process, not the gateway, set the pace. A benchmark peer only has to speak the

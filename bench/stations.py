@@ -6,7 +6,7 @@ answered. On SIGTERM it writes those times to ``--out`` as ``{station id: [times
 
 By default the stations are :mod:`bench.lean_station` (raw OCPP-J, canned answers), so
 the station process costs little next to the gateway it measures; ``--full`` runs the
-schema-validating :class:`ocpi_gateway.simulator.SimulatedStation` instead.
+schema-validating :class:`ocpi_gateway.cli.simulator.SimulatedStation` instead.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ async def run_lean(url: str, ids: list[str], protocol: str, out: str, start_tx: 
 
 
 async def run_full(url: str, ids: list[str], protocol: str, out: str, start_tx: bool) -> None:
-    from ocpi_gateway.simulator import SimulatedStation
+    from ocpi_gateway.cli.simulator import SimulatedStation
 
     answers: dict[str, list[float]] = {}
 

@@ -37,27 +37,28 @@ from ocpi_gateway.appkeys import (
 )
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.backend.memory import MemoryBackend
-from ocpi_gateway.backend.redis import RedisBackend
-from ocpi_gateway.callbacks import check_callback_url, check_endpoint_url
+from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import Settings
-from ocpi_gateway.cpo_levers import CpoLevers
+from ocpi_gateway.core.cpo_levers import CpoLevers
+from ocpi_gateway.core.history import History
+from ocpi_gateway.core.jobs import JobRunner
+from ocpi_gateway.core.pushes import ProfilePushes
+from ocpi_gateway.core.steering import Steering
+from ocpi_gateway.core.worker import Worker
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import JobKind, StationInfo
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.history import History
-from ocpi_gateway.jobs import JobRunner
 from ocpi_gateway.metrics import ocpi_requests
-from ocpi_gateway.ocpi.middlewares import middlewares
 from ocpi_gateway.ocpi.routes import setup_routes
-from ocpi_gateway.ops import setup_ops_routes
-from ocpi_gateway.parties import PartyDirectory
-from ocpi_gateway.pushes import ProfilePushes
-from ocpi_gateway.session_feed import SessionFeed
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.openapi import setup_openapi_routes
+from ocpi_gateway.ops.health import setup_ops_routes
+from ocpi_gateway.partners.callbacks import check_callback_url, check_endpoint_url
+from ocpi_gateway.partners.parties import PartyDirectory
+from ocpi_gateway.sessions.feed import SessionFeed
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.stations.drivers import DriverContext, build_driver
-from ocpi_gateway.steering import Steering
-from ocpi_gateway.worker import Worker
+from ocpi_gateway.web.middlewares import middlewares
 
 log = structlog.get_logger(__name__)
 
@@ -147,6 +148,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     setup_admin_routes(app)
     setup_status_routes(app)
     setup_ops_routes(app)
+    setup_openapi_routes(app)
     setup_api_routes(app)
     stations.setup_routes(app)
 

@@ -14,14 +14,14 @@ from ocpi_gateway.config import Settings
 
 if TYPE_CHECKING:
     from ocpi_gateway.backend.base import Backend
-    from ocpi_gateway.cpo_levers import CpoLevers
+    from ocpi_gateway.core.cpo_levers import CpoLevers
+    from ocpi_gateway.core.history import History
+    from ocpi_gateway.core.steering import Steering
+    from ocpi_gateway.core.worker import Worker
     from ocpi_gateway.delivery.client import ResultDelivery
-    from ocpi_gateway.history import History
-    from ocpi_gateway.parties import PartyDirectory
-    from ocpi_gateway.sessions import SessionRegistry
-    from ocpi_gateway.stations.drivers import StationDriver
-    from ocpi_gateway.steering import Steering
-    from ocpi_gateway.worker import Worker
+    from ocpi_gateway.partners.parties import PartyDirectory
+    from ocpi_gateway.sessions.registry import SessionRegistry
+    from ocpi_gateway.stations.driver import StationDriver
 
 SETTINGS = web.AppKey("settings", Settings)
 BACKEND: web.AppKey[Backend] = web.AppKey("backend")

@@ -24,7 +24,7 @@ from pydantic import (
 )
 
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.passwords import parse_password_hash
+from ocpi_gateway.models.passwords import parse_password_hash
 
 ENV_PREFIX = "OCPI_GATEWAY__"
 # An eMSP named as ``CC*PID`` (ownership policies, id-tag owners).

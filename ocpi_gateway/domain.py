@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ocpi_gateway.ocpi.models import ChargingProfile
+from ocpi_gateway.models.ocpi import ChargingProfile
 
 
 class OcppVersion(StrEnum):

@@ -11,10 +11,18 @@ def utcnow() -> datetime:
 
 
 def ensure_utc(value: datetime) -> datetime:
-    """Treat a naive datetime as UTC (OCPI: no suffix means UTC) and convert aware ones."""
+    """Treat a naive datetime as UTC (OCPI: no suffix means UTC) and convert aware ones.
+
+    Raises:
+        ValueError: the instant lies outside what a datetime can hold once in UTC (such as
+            ``0001-01-01T00:30+01:00``): a bad input, not a server error.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date-time out of range once converted to UTC") from exc
 
 
 def format_utc(value: datetime) -> str:

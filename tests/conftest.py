@@ -17,10 +17,10 @@ import structlog
 from aiohttp import web
 
 from ocpi_gateway.app import create_app
+from ocpi_gateway.cli.demo import free_port
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.config import Settings, settings_from_mapping
-from ocpi_gateway.demo import free_port
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
 from tests.redis_support import DEFAULT_URL, RedisServer, answers, delete_prefix, require_or_skip
 
 SCSP_TOKEN = "scsp-token-c"

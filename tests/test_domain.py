@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ocpi_gateway.domain import OcppVersion, Session, SessionStatus, Usage
-from ocpi_gateway.ocpi.models import ChargingProfile
+from ocpi_gateway.models.ocpi import ChargingProfile
 
 IMMUTABLE = (str, int, float, bool, datetime, Enum, type(None))
 

@@ -16,8 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from ocpi_gateway.appkeys import SETTINGS
 from ocpi_gateway.config import Settings, token_digest
-from ocpi_gateway.ocpi.models import describe_validation_error
-from ocpi_gateway.parties import token_candidates
+from ocpi_gateway.models.ocpi import describe_validation_error
+from ocpi_gateway.partners.parties import token_candidates
 
 JSON = "application/json"
 

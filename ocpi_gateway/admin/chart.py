@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ocpi_gateway.domain import Electrical
-from ocpi_gateway.ocpi.models import ActiveChargingProfile, ChargingProfile
+from ocpi_gateway.models.ocpi import ActiveChargingProfile, ChargingProfile
 from ocpi_gateway.timeutil import ensure_utc, format_utc
 from ocpi_gateway.translate.units import convert
 

@@ -16,7 +16,7 @@ from ocpi_gateway.admin.auth import json_error, read_body, require_admin
 from ocpi_gateway.admin.views import _session_id
 from ocpi_gateway.appkeys import LEVERS, SESSIONS
 from ocpi_gateway.domain import Job
-from ocpi_gateway.ocpi.models import MAX_LIMIT, ChargingRateUnit, OneDecimal
+from ocpi_gateway.models.ocpi import MAX_LIMIT, ChargingRateUnit, OneDecimal
 
 MAX_STATION_ID = 48
 

@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ocpi_gateway.admin.auth import JSON, json_error, read_body, require_admin
 from ocpi_gateway.appkeys import HTTP_CLIENT, PARTIES, SETTINGS
-from ocpi_gateway.callbacks import allowed_hosts
+from ocpi_gateway.backend.parties import OwnershipPolicy, PartyRecord, SteerPolicy
 from ocpi_gateway.config import EMSP_KEY_PATTERN
+from ocpi_gateway.core.handshake import TOKEN_PATTERN, register_with, unregister_with
 from ocpi_gateway.errors import MethodNotAllowed, OcpiError
-from ocpi_gateway.handshake import TOKEN_PATTERN, register_with, unregister_with
-from ocpi_gateway.ocpi.versions import versions_url
-from ocpi_gateway.partystore import OwnershipPolicy, PartyRecord, SteerPolicy
+from ocpi_gateway.models.ocpi import versions_url
+from ocpi_gateway.partners.callbacks import allowed_hosts
 
 EmspKey = Annotated[str, Field(pattern=EMSP_KEY_PATTERN)]
 Host = Annotated[str, Field(min_length=1, max_length=253)]

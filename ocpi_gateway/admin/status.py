@@ -10,7 +10,7 @@
 * ``GET /admin/status/status.js`` and ``status.css`` – the page's static assets. They hold no
   data, so they are served without the token (a ``<script src>`` cannot send one).
 
-Jobs and composites come from :class:`~ocpi_gateway.history.History`, which is per node.
+Jobs and composites come from :class:`~ocpi_gateway.core.history.History`, which is per node.
 """
 
 from __future__ import annotations
@@ -26,11 +26,10 @@ from ocpi_gateway.admin.auth import admin_token_matches, json_error, require_adm
 from ocpi_gateway.admin.chart import chart_json
 from ocpi_gateway.admin.views import session_json
 from ocpi_gateway.appkeys import BACKEND, HISTORY, SESSIONS, SETTINGS, STATIONS
+from ocpi_gateway.core.history import JobRecord
 from ocpi_gateway.domain import Electrical, Session, StationInfo
 from ocpi_gateway.errors import BackendError, GatewayError, StationError
-from ocpi_gateway.history import JobRecord
-from ocpi_gateway.ocpi.chargingprofiles import validate_session_id
-from ocpi_gateway.ocpi.models import ActiveChargingProfile
+from ocpi_gateway.models.ocpi import ActiveChargingProfile, validate_session_id
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.timeutil import format_utc, utcnow
 from ocpi_gateway.translate.profiles import to_get_composite_schedule

@@ -16,7 +16,7 @@ from ocpi_gateway.appkeys import SESSIONS, STATIONS
 from ocpi_gateway.config import EMSP_KEY_PATTERN
 from ocpi_gateway.domain import OcppVersion, Session, StationInfo
 from ocpi_gateway.errors import GatewayError
-from ocpi_gateway.ocpi.chargingprofiles import validate_session_id
+from ocpi_gateway.models.ocpi import validate_session_id
 from ocpi_gateway.timeutil import format_utc
 
 

@@ -16,17 +16,17 @@ from typing import Any
 import structlog
 from aiohttp import web
 
-from ocpi_gateway import outcomes
-from ocpi_gateway.api.convert import plain_json, substitute_unlimited
 from ocpi_gateway.api.validation import Problem, Scope, problems, session_problems
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core import outcomes
+from ocpi_gateway.core.steering import RequestContext, Steering
 from ocpi_gateway.domain import Electrical, Job, JobKind, Session, StationInfo
 from ocpi_gateway.errors import ApiError
-from ocpi_gateway.ownership import may_steer
-from ocpi_gateway.parties import Party
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.steering import RequestContext, Steering
+from ocpi_gateway.partners.ownership import may_steer
+from ocpi_gateway.partners.parties import Party
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.translate.ocpp_format import plain_json, substitute_unlimited
 
 log = structlog.get_logger(__name__)
 

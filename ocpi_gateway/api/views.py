@@ -19,10 +19,10 @@ from aiohttp import hdrs, web
 from ocpi_gateway.api.examples import example_request
 from ocpi_gateway.api.submit import PROFILE_API, station_scope
 from ocpi_gateway.api.validation import problems
+from ocpi_gateway.core.outcomes import JobOutcome
 from ocpi_gateway.errors import ApiError, BackendError, OcpiError
-from ocpi_gateway.ocpi.middlewares import request_context, require_party
-from ocpi_gateway.outcomes import JobOutcome
-from ocpi_gateway.parties import Party
+from ocpi_gateway.partners.parties import Party
+from ocpi_gateway.web.middlewares import request_context, require_party
 
 log = structlog.get_logger(__name__)
 

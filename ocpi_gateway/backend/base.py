@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from ocpi_gateway.backend.parties import PartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
-from ocpi_gateway.partystore import PartyStore
 
 
 class SessionStore(Protocol):

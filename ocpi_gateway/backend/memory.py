@@ -16,8 +16,8 @@ from typing import Any
 
 from ocpi_gateway.backend.base import AdmissionRequest, Admitted
 from ocpi_gateway.backend.outcomes import MemoryOutcomeStore
+from ocpi_gateway.backend.parties import MemoryPartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
-from ocpi_gateway.partystore import MemoryPartyStore
 
 
 class MemorySessionStore:

@@ -1,7 +1,7 @@
 """Where job outcomes are kept for a while: in this process, or in Redis for every node.
 
 An outcome is the JSON a caller polls for when a job has no ``response_url`` (see
-``ocpi_gateway/outcomes.py``). Both stores expire entries after their TTL, so nobody has
+``ocpi_gateway/core/outcomes.py``). Both stores expire entries after their TTL, so nobody has
 to clean up after callers that never come back.
 """
 
@@ -12,7 +12,7 @@ import time
 import redis.asyncio as aioredis
 
 from ocpi_gateway.backend.keys import Keys
-from ocpi_gateway.backend.redis_store import redis_errors
+from ocpi_gateway.backend.redis.store import redis_errors
 
 
 class MemoryOutcomeStore:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ocpi_gateway.cli.parties import add_parties_parser
 from ocpi_gateway.config import Settings, load_settings
 from ocpi_gateway.errors import ConfigError, GatewayError
 from ocpi_gateway.logs import configure_logging
-from ocpi_gateway.parties_cli import add_parties_parser
 
 DEFAULT_CONFIG = "config/gateway.toml"
 
@@ -92,7 +92,7 @@ def _serve(args: argparse.Namespace) -> int:
             "station_authentication_disabled",
             hint="ocpp.security_profile = 0 lets any client connect as any station; development only",
         )
-    from ocpi_gateway.stations.tls import server_ssl_context
+    from ocpi_gateway.stations.direct.tls import server_ssl_context
 
     ssl_context = server_ssl_context(settings)  # before create_app: a bad cert stops start-up first
     app = create_app(settings)
@@ -123,7 +123,7 @@ def run_until_signal(main: Callable[[asyncio.Event], Awaitable[None]]) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from ocpi_gateway.simulator import run_simulation
+    from ocpi_gateway.cli.simulator import run_simulation
 
     configure_logging("console", "warning")
     return run_until_signal(
@@ -140,7 +140,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _mock_scsp(args: argparse.Namespace) -> int:
-    from ocpi_gateway.mockscsp import run_mock_scsp
+    from ocpi_gateway.cli.mockscsp import run_mock_scsp
 
     configure_logging("console", "warning")
     return run_until_signal(
@@ -149,14 +149,14 @@ def _mock_scsp(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ocpi_gateway.demo import run_demo
+    from ocpi_gateway.cli.demo import run_demo
 
     configure_logging("console", "warning")
     return run_until_signal(lambda stop: run_demo(args.protocol, stop=stop))
 
 
 def _translate(args: argparse.Namespace) -> int:
-    from ocpi_gateway.translate_cli import translate_command
+    from ocpi_gateway.cli.translate import translate_command
 
     text = sys.stdin.read() if args.profile == "-" else Path(args.profile).read_text(encoding="utf-8")
     print(json.dumps(translate_command(text, args), indent=2))
@@ -164,14 +164,14 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _stations(args: argparse.Namespace) -> int:
-    from ocpi_gateway.stations_cli import hash_password_command
+    from ocpi_gateway.cli.stations import hash_password_command
 
     print(hash_password_command(args, sys.stdin, sys.stderr))
     return 0
 
 
 def _parties(args: argparse.Namespace) -> int:
-    from ocpi_gateway.parties_cli import run_parties
+    from ocpi_gateway.cli.parties import run_parties
 
     return run_parties(args, _load(args.config))
 

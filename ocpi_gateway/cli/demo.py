@@ -16,9 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from ocpi_gateway.app import create_app
+from ocpi_gateway.cli.mockscsp import MockScsp, Received
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.config import Settings, settings_from_mapping
-from ocpi_gateway.mockscsp import MockScsp, Received
-from ocpi_gateway.simulator import SimulatedStation
 
 SCSP_TOKEN = "demo-scsp-token"  # noqa: S105  # loopback-only demo credentials
 GATEWAY_TOKEN = "demo-gateway-token"  # noqa: S105

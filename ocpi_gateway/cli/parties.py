@@ -16,7 +16,7 @@ import httpx
 
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import GatewayError
-from ocpi_gateway.parties import encode_token
+from ocpi_gateway.partners.parties import encode_token
 
 TIMEOUT = 60.0  # register waits for a whole handshake with the partner
 

@@ -12,7 +12,7 @@ import getpass
 from typing import TextIO
 
 from ocpi_gateway.errors import PasswordInputError
-from ocpi_gateway.passwords import hash_password
+from ocpi_gateway.models.passwords import hash_password
 
 # OCPP's security profiles expect Basic passwords of 16 to 40 characters.
 OCPP_MIN_LENGTH, OCPP_MAX_LENGTH = 16, 40

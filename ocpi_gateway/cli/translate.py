@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
 from ocpi_gateway.errors import InvalidParameters, NotSupportedByStation, TranslationError
-from ocpi_gateway.ocpi.models import ChargingProfile, describe_validation_error
+from ocpi_gateway.models.ocpi import ChargingProfile, describe_validation_error
 from ocpi_gateway.translate.profiles import ProfileTarget, to_set_charging_profile
 from ocpi_gateway.translate.wire import action_of, to_wire
 

@@ -20,13 +20,14 @@ from collections.abc import Callable
 
 import structlog
 
-from ocpi_gateway import outcomes
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core import outcomes
+from ocpi_gateway.core.jobs import StationCall
+from ocpi_gateway.core.pushes import STATION_LIMIT
 from ocpi_gateway.domain import Electrical, Job, JobKind, Session
 from ocpi_gateway.errors import NotSupportedByStation, TranslationError
-from ocpi_gateway.jobs import StationCall
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     AnyResult,
     ChargingProfile,
     ChargingProfilePeriod,
@@ -34,8 +35,7 @@ from ocpi_gateway.ocpi.models import (
     ChargingProfileResultType,
     ChargingRateUnit,
 )
-from ocpi_gateway.pushes import STATION_LIMIT
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.results import clear_result, set_result

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ocpi_gateway.callbacks import check_address
+from ocpi_gateway.backend.parties import DEFAULT_POLICY, Endpoint, OwnershipPolicy, PartyRecord
 from ocpi_gateway.config import Settings, token_digest
 from ocpi_gateway.delivery.client import safe_url
 from ocpi_gateway.errors import (
@@ -33,9 +33,9 @@ from ocpi_gateway.errors import (
     OcpiError,
     UnsupportedVersion,
 )
-from ocpi_gateway.ocpi.versions import VERSION, versions_url
-from ocpi_gateway.parties import PartyDirectory, encode_token, new_token
-from ocpi_gateway.partystore import DEFAULT_POLICY, Endpoint, OwnershipPolicy, PartyRecord
+from ocpi_gateway.models.ocpi import VERSION, versions_url
+from ocpi_gateway.partners.callbacks import check_address
+from ocpi_gateway.partners.parties import PartyDirectory, encode_token, new_token
 
 MAX_ANSWER_BYTES = 1 << 20
 # What a partner must publish in its 2.2.1 details: credentials (to rotate and unregister) and

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from ocpi_gateway.domain import Job
-from ocpi_gateway.ocpi.models import ActiveChargingProfile, ActiveChargingProfileResult, AnyResult
+from ocpi_gateway.models.ocpi import ActiveChargingProfile, ActiveChargingProfileResult, AnyResult
 from ocpi_gateway.timeutil import utcnow
 
 MAX_JOBS = 200

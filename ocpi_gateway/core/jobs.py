@@ -16,9 +16,12 @@ from typing import Any, TypeVar
 
 import structlog
 
-from ocpi_gateway import outcomes
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core import outcomes
+from ocpi_gateway.core.history import History
+from ocpi_gateway.core.ocpp_jobs import OCPP_JOB_KINDS, OcppJobResult, run_ocpp_job
+from ocpi_gateway.core.steering import DELIVERY_RESERVE, profile_target
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Job, JobKind, Session
 from ocpi_gateway.errors import (
@@ -29,20 +32,17 @@ from ocpi_gateway.errors import (
     StationTimeout,
     TranslationError,
 )
-from ocpi_gateway.history import History
 from ocpi_gateway.metrics import job_finished
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ActiveChargingProfileResult,
     AnyResult,
     ChargingProfileResult,
     ChargingProfileResultType,
     ClearProfileResult,
 )
-from ocpi_gateway.ocpp_jobs import OCPP_JOB_KINDS, OcppJobResult, run_ocpp_job
-from ocpi_gateway.parties import PartyDirectory
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.partners.parties import PartyDirectory
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationDirectory, StationLink
-from ocpi_gateway.steering import DELIVERY_RESERVE, profile_target
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.profiles import (
     effective_stack_level,

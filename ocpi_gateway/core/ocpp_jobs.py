@@ -13,7 +13,6 @@ from typing import Any
 
 import structlog
 
-from ocpi_gateway.api.convert import to_station_call
 from ocpi_gateway.domain import Job, JobKind, Session
 from ocpi_gateway.errors import (
     StationCallError,
@@ -23,9 +22,10 @@ from ocpi_gateway.errors import (
     StationTimeout,
     TranslationError,
 )
-from ocpi_gateway.ocpi.models import ChargingProfileResult, ChargingProfileResultType
+from ocpi_gateway.models.ocpi import ChargingProfileResult, ChargingProfileResultType
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.timeutil import utcnow
+from ocpi_gateway.translate.ocpp_format import to_station_call
 
 log = structlog.get_logger(__name__)
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.domain import Job
-from ocpi_gateway.ocpi.models import AnyResult
+from ocpi_gateway.models.ocpi import AnyResult
 
 # Polling starts fast (a station usually answers in tens of milliseconds) and slows down.
 POLL_FIRST_SECONDS = 0.02

@@ -40,11 +40,11 @@ import structlog
 
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core.jobs import StationCall
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Job, JobKind, Session
 from ocpi_gateway.errors import BackendError
-from ocpi_gateway.jobs import StationCall
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ActiveChargingProfile,
     ActiveChargingProfileResult,
     AnyResult,
@@ -53,9 +53,9 @@ from ocpi_gateway.ocpi.models import (
     ChargingProfileResultType,
     ChargingRateUnit,
 )
-from ocpi_gateway.ownership import may_steer
-from ocpi_gateway.parties import PartyDirectory
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.partners.ownership import may_steer
+from ocpi_gateway.partners.parties import PartyDirectory
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.profiles import to_get_composite_schedule

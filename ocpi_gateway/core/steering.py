@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import structlog
 
 from ocpi_gateway.backend.base import AdmissionRequest, Admitted, Backend
-from ocpi_gateway.callbacks import check_callback_url
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import Capabilities, Electrical, Job, JobKind, Session, StationInfo
 from ocpi_gateway.errors import (
@@ -29,15 +28,16 @@ from ocpi_gateway.errors import (
     NotSupportedByStation,
     TranslationError,
 )
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ChargingProfile,
     ChargingProfileResponse,
     ChargingProfileResponseType,
     SetChargingProfile,
 )
-from ocpi_gateway.ownership import may_steer
-from ocpi_gateway.parties import Party
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.partners.callbacks import check_callback_url
+from ocpi_gateway.partners.ownership import may_steer
+from ocpi_gateway.partners.parties import Party
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.translate.profiles import ProfileTarget, to_set_charging_profile
 

@@ -1,1 +1,4 @@
-"""Result delivery: POSTing async results back to the partners' response URLs."""
+"""Result delivery: POSTing async results and pushes to the partners' URLs (one client, one path).
+
+May import the ground and ``partners`` (whose URL rules it applies); nothing above.
+"""

@@ -31,7 +31,6 @@ import aiohttp
 import certifi
 import structlog
 
-from ocpi_gateway.callbacks import CallbackCheck
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import (
     CallbackHostUnresolved,
@@ -40,7 +39,8 @@ from ocpi_gateway.errors import (
     CallbackUrlInvalid,
 )
 from ocpi_gateway.metrics import counted_callback, timed_callback_attempt
-from ocpi_gateway.parties import Party, encode_token
+from ocpi_gateway.partners.callbacks import CallbackCheck
+from ocpi_gateway.partners.parties import Party, encode_token
 
 log = structlog.get_logger(__name__)
 

@@ -24,11 +24,35 @@ from pydantic import (
     model_validator,
 )
 
+from ocpi_gateway.config import Settings
+from ocpi_gateway.errors import InvalidParameters
 from ocpi_gateway.timeutil import ensure_utc, format_utc, parse_utc
 
 MAX_PERIODS = 1024
 MAX_LIMIT = {"A": 5000.0, "W": 10_000_000.0}
 MAX_URL_LENGTH = 255
+MAX_SESSION_ID_LENGTH = 36
+
+VERSION = "2.2.1"
+VERSIONS_PATH = "/ocpi/versions"
+
+
+def versions_url(settings: Settings) -> str:
+    """Our public versions URL, the ``url`` of our credentials object (and what partners discover)."""
+    return settings.http.base_url + VERSIONS_PATH
+
+
+def validate_session_id(value: str) -> str:
+    """An OCPI ``CiString(36)``: 1 to 36 printable ASCII characters.
+
+    Raises:
+        InvalidParameters: naming ``session_id``.
+    """
+    if not 1 <= len(value) <= MAX_SESSION_ID_LENGTH or not all(" " <= c <= "~" for c in value):
+        raise InvalidParameters(
+            f"session_id: must be 1 to {MAX_SESSION_ID_LENGTH} printable ASCII characters"
+        )
+    return value
 
 
 class ChargingRateUnit(StrEnum):

@@ -4,7 +4,7 @@ A ``password_hash`` in ``[[ocpp.stations]]`` looks like
 ``scrypt$32768$8$1$<salt, base64>$<key, base64>``: the work factors travel with the hash,
 so they can be raised later without invalidating the hashes already configured. scrypt is
 slow and memory-hard on purpose (a leaked configuration must not give the passwords away);
-the cost of checking it once per station is paid by :mod:`ocpi_gateway.stations.auth`,
+the cost of checking it once per station is paid by :mod:`ocpi_gateway.stations.direct.auth`,
 which remembers successful checks. Pure standard library, no I/O: ``config.py`` validates
 hashes with :func:`parse_password_hash` at start-up.
 """

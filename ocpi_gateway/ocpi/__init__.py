@@ -1,1 +1,4 @@
-"""The OCPI 2.2.1 HTTP edge: models, envelope, auth, views. Knows nothing of OCPP."""
+"""Edge: the OCPI 2.2.1 HTTP interface (versions, credentials, ChargingProfiles, Sessions). Knows no OCPP.
+
+May import the ground, ``models``, ``web``, ``partners``, ``sessions`` and ``core``; never another edge.
+"""

@@ -17,37 +17,24 @@ from ocpi_gateway.appkeys import SETTINGS, STEERING
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import InvalidParameters
 from ocpi_gateway.metrics import OCPI_RESULT
-from ocpi_gateway.ocpi.envelope import json_response
-from ocpi_gateway.ocpi.middlewares import parse_body, request_context, require_party
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ChargingProfileResponse,
     ChargingProfileResponseType,
     ResponseUrl,
     SetChargingProfile,
     describe_validation_error,
+    validate_session_id,
 )
+from ocpi_gateway.web.envelope import json_response
+from ocpi_gateway.web.middlewares import parse_body, request_context, require_party
 
 log = structlog.get_logger(__name__)
 
-MAX_SESSION_ID_LENGTH = 36
 MAX_DURATION = 86400
 OUR_QUERY_PARAMS = frozenset({"duration", "response_url"})
 
 _RESPONSE_URL: TypeAdapter[str] = TypeAdapter(ResponseUrl)
 _DIGITS = re.compile(r"[0-9]{1,9}")
-
-
-def validate_session_id(value: str) -> str:
-    """An OCPI ``CiString(36)``: 1 to 36 printable ASCII characters.
-
-    Raises:
-        InvalidParameters: naming ``session_id``.
-    """
-    if not 1 <= len(value) <= MAX_SESSION_ID_LENGTH or not all(" " <= c <= "~" for c in value):
-        raise InvalidParameters(
-            f"session_id: must be 1 to {MAX_SESSION_ID_LENGTH} printable ASCII characters"
-        )
-    return value
 
 
 def recover_response_url(raw_query: str, parsed: str | None) -> str | None:

@@ -14,12 +14,12 @@ import structlog
 from aiohttp import hdrs, web
 
 from ocpi_gateway.appkeys import HTTP_CLIENT, PARTIES, SETTINGS
+from ocpi_gateway.core.handshake import Credentials, HandshakeClient, our_credentials, registered_record
 from ocpi_gateway.delivery.client import safe_url
 from ocpi_gateway.errors import InvalidParameters, MethodNotAllowed
-from ocpi_gateway.handshake import Credentials, HandshakeClient, our_credentials, registered_record
-from ocpi_gateway.ocpi.envelope import json_response
-from ocpi_gateway.ocpi.middlewares import parse_body, require_party
-from ocpi_gateway.parties import Party, new_token, presented_token
+from ocpi_gateway.partners.parties import Party, new_token, presented_token
+from ocpi_gateway.web.envelope import json_response
+from ocpi_gateway.web.middlewares import parse_body, require_party
 
 log = structlog.get_logger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from ocpi_gateway.models.ocpi import VERSIONS_PATH
 from ocpi_gateway.ocpi import chargingprofiles, credentials, sessions, versions
 
 
@@ -22,7 +23,7 @@ def _add(app: web.Application, path: str, handlers: dict[str, Handler]) -> None:
 
 def setup_routes(app: web.Application) -> None:
     """Add the OCPI 2.2.1 routes: versions, version details, credentials, chargingprofiles, sessions."""
-    _add(app, versions.VERSIONS_PATH, {"GET": versions.get_versions})
+    _add(app, VERSIONS_PATH, {"GET": versions.get_versions})
     _add(app, versions.DETAILS_PATH, {"GET": versions.get_version_details})
     _add(
         app,

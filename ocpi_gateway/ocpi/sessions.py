@@ -19,12 +19,12 @@ from pydantic import TypeAdapter, ValidationError
 
 from ocpi_gateway.appkeys import SESSIONS, SETTINGS
 from ocpi_gateway.errors import InvalidParameters
+from ocpi_gateway.models.ocpi import OcpiDateTime
 from ocpi_gateway.ocpi import versions
-from ocpi_gateway.ocpi.envelope import json_response
-from ocpi_gateway.ocpi.middlewares import require_party
-from ocpi_gateway.ocpi.models import OcpiDateTime
-from ocpi_gateway.ocpi.session_objects import last_updated, to_ocpi_session
-from ocpi_gateway.ownership import may_steer
+from ocpi_gateway.partners.ownership import may_steer
+from ocpi_gateway.sessions.objects import last_updated, to_ocpi_session
+from ocpi_gateway.web.envelope import json_response
+from ocpi_gateway.web.middlewares import require_party
 
 SESSIONS_PATH = versions.SESSIONS_PATH
 MAX_LIMIT = 100

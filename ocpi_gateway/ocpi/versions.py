@@ -9,21 +9,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from ocpi_gateway.appkeys import SETTINGS
-from ocpi_gateway.config import Settings
-from ocpi_gateway.ocpi.envelope import json_response
-from ocpi_gateway.ocpi.middlewares import require_party
+from ocpi_gateway.models.ocpi import VERSION
+from ocpi_gateway.web.envelope import json_response
+from ocpi_gateway.web.middlewares import require_party
 
-VERSION = "2.2.1"
-VERSIONS_PATH = "/ocpi/versions"
 DETAILS_PATH = f"/ocpi/{VERSION}"
 CREDENTIALS_PATH = f"{DETAILS_PATH}/credentials"
 CHARGINGPROFILES_PATH = f"{DETAILS_PATH}/chargingprofiles"
 SESSIONS_PATH = f"{DETAILS_PATH}/sessions"
-
-
-def versions_url(settings: Settings) -> str:
-    """Our public versions URL, the ``url`` of our credentials object."""
-    return settings.http.base_url + VERSIONS_PATH
 
 
 async def get_versions(request: web.Request) -> web.Response:

@@ -20,9 +20,8 @@ from ocpi_gateway.admin.levers import StationLimitBody
 from ocpi_gateway.admin.parties import InviteBody, PolicyBody, RegisterBody
 from ocpi_gateway.admin.views import ExternalSession
 from ocpi_gateway.appkeys import SETTINGS
-from ocpi_gateway.handshake import Credentials
-from ocpi_gateway.ocpi.models import ChargingProfileResponse, SetChargingProfile
-from ocpi_gateway.ocpi.session_objects import OcpiSession
+from ocpi_gateway.core.handshake import Credentials
+from ocpi_gateway.models.ocpi import ChargingProfileResponse, SetChargingProfile
 from ocpi_gateway.openapi.admin import admin_paths
 from ocpi_gateway.openapi.api import api_paths
 from ocpi_gateway.openapi.ocpi import ocpi_paths
@@ -34,6 +33,7 @@ from ocpi_gateway.openapi.parts import (
     obj,
     op,
 )
+from ocpi_gateway.sessions.objects import OcpiSession
 
 _MODELS: tuple[tuple[type[BaseModel], JsonSchemaMode], ...] = (
     (SetChargingProfile, "validation"),

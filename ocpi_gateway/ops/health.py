@@ -18,7 +18,6 @@ from prometheus_client.registry import Collector
 from ocpi_gateway.appkeys import BACKEND, SESSIONS, STATIONS, WORKER
 from ocpi_gateway.errors import BackendError
 from ocpi_gateway.metrics import NAMESPACE, REGISTRY
-from ocpi_gateway.openapi import openapi_json
 
 
 async def health(_request: web.Request) -> web.Response:
@@ -98,8 +97,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def setup_ops_routes(app: web.Application) -> None:
-    """Add ``/health``, ``/ready``, ``/metrics`` and ``/openapi.json``."""
+    """Add ``/health``, ``/ready`` and ``/metrics`` (``/openapi.json`` is :mod:`ocpi_gateway.openapi`'s)."""
     app.router.add_get("/health", health)
     app.router.add_get("/ready", ready)
     app.router.add_get("/metrics", metrics)
-    app.router.add_get("/openapi.json", openapi_json)

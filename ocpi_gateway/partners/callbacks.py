@@ -23,8 +23,8 @@ import socket
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from ocpi_gateway.backend.parties import PartyRecord
 from ocpi_gateway.errors import CallbackHostUnresolved, CallbackRefused
-from ocpi_gateway.partystore import PartyRecord
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 CallbackCheck = Callable[[PartyRecord, str], Awaitable[None]]

@@ -9,7 +9,7 @@ session comes from three documented places:
 * ``Session.emsp``: the eMSP (``CC*PID``) of the session's token, given at registration
   (``emsp``) or derived when the session starts from ``[[ocpi.token_owners]]``
   (``id_tag_prefix`` -> ``emsp``; the longest matching prefix wins).
-* the partner's policy (:class:`~ocpi_gateway.partystore.OwnershipPolicy`): ``all`` sessions,
+* the partner's policy (:class:`~ocpi_gateway.backend.parties.OwnershipPolicy`): ``all`` sessions,
   only sessions of given ``emsps``, or only sessions ``registered`` for the partner.
 
 Pure functions: no I/O, so steering can ask synchronously.
@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ocpi_gateway.backend.parties import PartyRecord
 from ocpi_gateway.config import TokenOwnerSettings
 from ocpi_gateway.domain import Session
-from ocpi_gateway.partystore import PartyRecord
 
 
 def emsp_for_id_tag(id_tag: str | None, token_owners: Sequence[TokenOwnerSettings]) -> str | None:

@@ -1,6 +1,6 @@
 """OCPI partners at run time: who is calling (by token), and the one place partner records change.
 
-``PartyDirectory`` is an async facade over the backend's :class:`~ocpi_gateway.partystore.PartyStore`,
+``PartyDirectory`` is an async facade over the backend's :class:`~ocpi_gateway.backend.parties.PartyStore`,
 so every node sees the same partners. It is seeded (lazily, on first use) with the static
 ``[[ocpi.parties]]`` of the configuration; a static record only replaces a record the
 configuration wrote itself, never one a credentials handshake stored (which holds newer tokens).
@@ -21,8 +21,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 
-from ocpi_gateway.config import PartySettings, token_digest
-from ocpi_gateway.partystore import (
+from ocpi_gateway.backend.parties import (
     DEFAULT_POLICY,
     MemoryPartyStore,
     OwnershipPolicy,
@@ -30,6 +29,7 @@ from ocpi_gateway.partystore import (
     PartyStore,
     party_key,
 )
+from ocpi_gateway.config import PartySettings, token_digest
 
 # The run-time view of a partner is its stored record.
 Party = PartyRecord

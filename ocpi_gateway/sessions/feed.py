@@ -32,10 +32,10 @@ from ocpi_gateway.config import Settings
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Session
 from ocpi_gateway.errors import BackendError
-from ocpi_gateway.ocpi.session_objects import new_period, patch_body, to_ocpi_session
-from ocpi_gateway.ownership import may_steer
-from ocpi_gateway.parties import Party, PartyDirectory
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.partners.ownership import may_steer
+from ocpi_gateway.partners.parties import Party, PartyDirectory
+from ocpi_gateway.sessions.objects import new_period, patch_body, to_ocpi_session
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.timeutil import utcnow
 
 log = structlog.get_logger(__name__)

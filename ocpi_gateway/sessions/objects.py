@@ -29,8 +29,8 @@ from pydantic import Field
 
 from ocpi_gateway.config import Settings, StationSettings
 from ocpi_gateway.domain import Session
-from ocpi_gateway.ocpi.models import OcpiDateTime, _Model
-from ocpi_gateway.ownership import session_emsp
+from ocpi_gateway.models.ocpi import OcpiDateTime, _Model
+from ocpi_gateway.partners.ownership import session_emsp
 from ocpi_gateway.timeutil import format_utc
 
 MAX_ID = 36

@@ -18,7 +18,7 @@ from datetime import datetime
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import TokenOwnerSettings
 from ocpi_gateway.domain import OcppVersion, Session, SessionStatus
-from ocpi_gateway.ownership import emsp_for_id_tag
+from ocpi_gateway.partners.ownership import emsp_for_id_tag
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.meter import MeterReading
 

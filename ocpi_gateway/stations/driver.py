@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from aiohttp import web
+
 from ocpi_gateway.domain import Capabilities, OcppVersion, StationInfo
 
 
@@ -56,3 +58,13 @@ class StationDirectory(Protocol):
     def stations(self) -> list[StationInfo]:
         """Connected stations, for ``GET /admin/stations``."""
         ...
+
+
+class StationDriver(StationDirectory, Protocol):
+    """A station directory with its own routes and lifecycle."""
+
+    def setup_routes(self, app: web.Application) -> None: ...
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...

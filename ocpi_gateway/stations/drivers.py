@@ -10,32 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import httpx
-from aiohttp import web
 
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import StationInfo
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.bus import BusStations
-from ocpi_gateway.stations.csms_http import CsmsHttpStations
-from ocpi_gateway.stations.driver import StationDirectory, StationLink
-from ocpi_gateway.stations.proxy import ProxyStations
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.bus.driver import BusStations
+from ocpi_gateway.stations.csms_http.driver import CsmsHttpStations
+from ocpi_gateway.stations.direct.server import DirectStations
+from ocpi_gateway.stations.driver import StationDriver, StationLink
+from ocpi_gateway.stations.proxy.driver import ProxyStations
 from ocpi_gateway.stations.routing import RoutedStations, modes_in_use
-from ocpi_gateway.stations.server import DirectStations
-
-
-class StationDriver(StationDirectory, Protocol):
-    """A station directory with its own routes and lifecycle."""
-
-    def setup_routes(self, app: web.Application) -> None: ...
-
-    async def start(self) -> None: ...
-
-    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,18 +9,14 @@ worker asks it for a station's link and it asks the driver that station belongs 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import StationInfo
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.stations.driver import StationLink
+from ocpi_gateway.stations.driver import StationDriver, StationLink
 from ocpi_gateway.stations.served import mode_of
-
-if TYPE_CHECKING:
-    from ocpi_gateway.stations.drivers import StationDriver
 
 
 def modes_in_use(settings: Settings) -> set[str]:

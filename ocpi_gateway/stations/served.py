@@ -24,7 +24,7 @@ from ocpi_gateway.config import DriverStationSettings, Settings
 from ocpi_gateway.domain import Capabilities, OcppVersion, Session, StationInfo
 from ocpi_gateway.errors import BackendError
 from ocpi_gateway.metrics import station_call
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.timeutil import utcnow
 
 log = structlog.get_logger(__name__)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ocpi_gateway.domain import Electrical
-from ocpi_gateway.ocpi.models import MAX_LIMIT
+from ocpi_gateway.models.ocpi import MAX_LIMIT
 from ocpi_gateway.translate.units import convert
 
 MAX_PURPOSES = frozenset({"ChargePointMaxProfile", "ChargingStationMaxProfile"})

@@ -20,7 +20,7 @@ from ocpp.v201 import enums as enums201
 
 from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
 from ocpi_gateway.errors import NotSupportedByStation, TranslationError
-from ocpi_gateway.ocpi.models import ChargingProfile
+from ocpi_gateway.models.ocpi import ChargingProfile
 from ocpi_gateway.timeutil import format_utc
 from ocpi_gateway.translate import units
 

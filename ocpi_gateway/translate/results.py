@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ocpi_gateway.domain import OcppVersion
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ActiveChargingProfile,
     ActiveChargingProfileResult,
     ChargingProfile,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from ocpi_gateway.appkeys import PARTIES
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core.steering import RequestContext
 from ocpi_gateway.errors import (
     BackendError,
     BackendUnavailable,
@@ -32,10 +33,9 @@ from ocpi_gateway.errors import (
     ServerError,
     Unauthorized,
 )
-from ocpi_gateway.ocpi.envelope import JSON_CONTENT_TYPE, json_response
-from ocpi_gateway.ocpi.models import describe_validation_error
-from ocpi_gateway.parties import Party
-from ocpi_gateway.steering import RequestContext
+from ocpi_gateway.models.ocpi import describe_validation_error
+from ocpi_gateway.partners.parties import Party
+from ocpi_gateway.web.envelope import JSON_CONTENT_TYPE, json_response
 
 log = structlog.get_logger(__name__)
 

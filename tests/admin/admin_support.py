@@ -16,9 +16,9 @@ from ocpi_gateway.appkeys import PARTIES, SESSIONS, SETTINGS, STATIONS
 from ocpi_gateway.backend.memory import MemoryBackend
 from ocpi_gateway.config import Settings, settings_from_mapping
 from ocpi_gateway.domain import Capabilities, OcppVersion, StationInfo
-from ocpi_gateway.ocpi.middlewares import middlewares
-from ocpi_gateway.parties import PartyDirectory
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.partners.parties import PartyDirectory
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.web.middlewares import middlewares
 
 ADMIN_TOKEN = "admin-secret"
 

@@ -90,7 +90,7 @@ class TestSessionProfile:
         assert response.headers["Location"] == pending["jobUrl"]
         polled = await api("GET", gateway.base_url, pending["jobUrl"], SCSP_TOKEN)
         assert polled.status_code == 202
-        from ocpi_gateway import outcomes
+        from ocpi_gateway.core import outcomes
 
         done = await outcomes.wait(gateway.app[BACKEND], pending["jobId"], 10)
         assert done is not None

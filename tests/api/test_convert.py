@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ocpi_gateway.api.convert import evse_maximum, substitute_unlimited, to_station_call
 from ocpi_gateway.domain import Electrical, OcppVersion
 from ocpi_gateway.errors import TranslationError
+from ocpi_gateway.translate.ocpp_format import evse_maximum, substitute_unlimited, to_station_call
 from ocpi_gateway.translate.wire import to_wire
 from tests.api.support import AXLE_BODY, axle_body
 

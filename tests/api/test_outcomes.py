@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway import outcomes
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.backend.memory import MemoryBackend
-from ocpi_gateway.backend.redis import RedisBackend
+from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
+from ocpi_gateway.core import outcomes
 from ocpi_gateway.domain import Job, JobKind
-from ocpi_gateway.ocpi.models import ChargingProfileResult, ChargingProfileResultType
+from ocpi_gateway.models.ocpi import ChargingProfileResult, ChargingProfileResultType
 from tests.api.support import AXLE_BODY, api
 from tests.conftest import SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.e2e.test_flows import started

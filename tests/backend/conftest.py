@@ -9,7 +9,7 @@ import pytest
 
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.backend.memory import MemoryBackend
-from ocpi_gateway.backend.redis import RedisBackend
+from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
 
 BackendFactory = Callable[[str], Backend]

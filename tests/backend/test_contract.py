@@ -7,8 +7,8 @@ import time
 from datetime import UTC, datetime
 
 from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.backend.parties import PartyRecord
 from ocpi_gateway.domain import Capabilities, Job, JobKind, OcppVersion, Session, SessionStatus, StationInfo
-from ocpi_gateway.partystore import PartyRecord
 from tests.backend.conftest import BackendFactory
 
 

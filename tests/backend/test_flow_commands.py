@@ -16,7 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from ocpi_gateway.appkeys import WORKER
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
 from tests.e2e.test_flows import result_at, wait_session

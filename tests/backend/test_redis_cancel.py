@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ocpi_gateway.backend.redis import RedisBackend
+from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
 
 # Cancel at many points of the loop; most land inside a Redis command.

@@ -11,7 +11,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from ocpi_gateway.backend.keys import Keys
-from ocpi_gateway.backend.redis import RedisBackend
+from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
 from tests.backend.test_contract import job, station
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from ocpi_gateway.appkeys import SESSIONS
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import ADMIN_TOKEN, Gateway
 from tests.e2e.helpers import ocpi_headers
 

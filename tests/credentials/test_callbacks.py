@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from ocpi_gateway.callbacks import check_callback_url
+from ocpi_gateway.backend.parties import PartyRecord
+from ocpi_gateway.cli.demo import free_port
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.config import Settings, settings_from_mapping
 from ocpi_gateway.delivery.client import ResultDelivery
-from ocpi_gateway.demo import free_port
 from ocpi_gateway.errors import CallbackHostUnresolved, CallbackRefused
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.partystore import PartyRecord
+from ocpi_gateway.partners.callbacks import check_callback_url
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.credentials.conftest import wait_session
 from tests.e2e.helpers import PROFILE_A, put_profile

@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 
 from ocpi_gateway.appkeys import BACKEND, PARTIES
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.config import token_digest
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.parties import PartyDirectory
+from ocpi_gateway.partners.parties import PartyDirectory
 from tests.conftest import Gateway, GatewayFactory, StationFactory
 from tests.credentials.conftest import admin, invite, ocpi_get, versions_url, wait_session
 from tests.e2e.helpers import PROFILE_A, ocpi_headers, put_profile

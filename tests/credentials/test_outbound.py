@@ -10,9 +10,9 @@ import asyncio
 
 import pytest
 
-from ocpi_gateway import cli
 from ocpi_gateway.appkeys import PARTIES
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli import commands as cli
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import ADMIN_TOKEN, Gateway
 from tests.credentials.conftest import admin, ocpi_get, versions_url
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
+from ocpi_gateway.backend.parties import OwnershipPolicy, PartyRecord, SteerPolicy
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.config import TokenOwnerSettings
 from ocpi_gateway.domain import OcppVersion, Session
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.ownership import emsp_for_id_tag, may_steer
-from ocpi_gateway.partystore import OwnershipPolicy, PartyRecord, SteerPolicy
+from ocpi_gateway.partners.ownership import emsp_for_id_tag, may_steer
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.credentials.conftest import admin, invite, versions_url, wait_session
 from tests.e2e.helpers import PROFILE_A, put_profile

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ocpi_gateway.backend.parties import MemoryPartyStore, PartyRecord
 from ocpi_gateway.config import token_digest
-from ocpi_gateway.parties import PartyDirectory
-from ocpi_gateway.partystore import MemoryPartyStore, PartyRecord
+from ocpi_gateway.partners.parties import PartyDirectory
 
 
 class CountingStore(MemoryPartyStore):

@@ -7,8 +7,8 @@ import json
 from structlog.testing import capture_logs
 
 from ocpi_gateway.appkeys import BACKEND
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.config import token_digest
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import Gateway, StationFactory
 from tests.credentials.conftest import admin, invite, versions_url, wait_session
 from tests.e2e.helpers import PROFILE_A, put_profile

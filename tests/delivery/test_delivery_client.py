@@ -20,7 +20,7 @@ from aiohttp import web
 
 from ocpi_gateway.config import Settings, settings_from_mapping
 from ocpi_gateway.delivery.client import ResultDelivery, safe_url
-from ocpi_gateway.parties import Party, encode_token
+from ocpi_gateway.partners.parties import Party, encode_token
 from tests.conftest import free_port
 
 PATH = "/results/42"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway.demo import free_port
+from ocpi_gateway.cli.demo import free_port
 from tests.drivers.bus_responder import SmartChargingResponder
 from tests.drivers.mock_csms import MockCsms
 from tests.mqtt_support import DEFAULT_URL, MosquittoServer, answers, mosquitto_binary, require_or_skip

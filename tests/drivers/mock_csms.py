@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ocpi_gateway.demo import free_port
+from ocpi_gateway.cli.demo import free_port
 
 CSMS_TOKEN = "csms-api-token"
 

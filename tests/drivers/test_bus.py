@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory
 from tests.drivers.bus_responder import SmartChargingResponder
 from tests.drivers.flows import register_session
@@ -67,7 +67,7 @@ class TestSet:
         self, gateway_factory: GatewayFactory, bus_settings: dict[str, Any], mock_scsp: MockScsp
     ) -> None:
         """With no broker to publish to, the job ends REJECTED rather than hanging."""
-        from ocpi_gateway.demo import free_port
+        from ocpi_gateway.cli.demo import free_port
 
         gateway = await bus_gateway(
             gateway_factory, {**bus_settings, "url": f"mqtt://127.0.0.1:{free_port()}"}

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ocpi_gateway.app import create_app
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, make_settings
 from tests.drivers.flows import register_session
 from tests.drivers.mock_csms import CSMS_TOKEN, MockCsms

@@ -6,8 +6,8 @@ import pytest
 
 from ocpi_gateway.app import create_app
 from ocpi_gateway.appkeys import BACKEND
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, StationFactory, make_settings
 from tests.drivers.flows import register_session
 from tests.drivers.mock_csms import MockCsms

@@ -12,8 +12,8 @@ from ocpp.v201 import enums as enums201
 
 from ocpi_gateway.config import BusEvseSettings
 from ocpi_gateway.domain import Electrical
-from ocpi_gateway.stations import bus_wire
-from ocpi_gateway.stations.profile_book import ProfileBook
+from ocpi_gateway.stations.bus import wire as bus_wire
+from ocpi_gateway.stations.csms_http.profile_book import ProfileBook
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 EVSES = bus_wire.EvseMap([BusEvseSettings(station_id="CS", evse_id=1, bus_evse_id="GB*SEV*E1")])

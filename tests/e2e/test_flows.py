@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A, delete_profile, get_profile, ocpi_headers, put_profile
 

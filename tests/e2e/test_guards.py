@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, ocpi_headers, put_profile
 from tests.e2e.test_flows import path_of, result_at, started

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A
 from tests.e2e.test_flows import result_at, started

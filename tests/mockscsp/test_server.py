@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 
 GATEWAY_TOKEN = "gw-token-b"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from ocpi_gateway.demo import free_port
+from ocpi_gateway.cli.demo import free_port
 from tests.conftest import ADMIN_TOKEN, GATEWAY_TOKEN, SCSP_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]

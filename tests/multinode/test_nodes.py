@@ -12,8 +12,8 @@ import pytest
 import redis.asyncio as aioredis
 
 from ocpi_gateway.backend.keys import Keys
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from tests.conftest import SCSP_TOKEN
 from tests.e2e.helpers import PROFILE_A, put_profile
 from tests.e2e.test_flows import result_at

@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ocpi_gateway.demo import free_port
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.demo import free_port
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
 from tests.e2e.test_flows import result_at, started

@@ -8,8 +8,8 @@ from typing import Any
 from structlog.testing import capture_logs
 
 from ocpi_gateway.appkeys import BACKEND
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.domain import Job, JobKind
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
 from tests.e2e.test_flows import result_at, started

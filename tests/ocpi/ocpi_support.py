@@ -17,16 +17,16 @@ from aiohttp.test_utils import TestClient
 from ocpi_gateway.appkeys import PARTIES, SESSIONS, SETTINGS, STEERING
 from ocpi_gateway.backend.memory import MemoryBackend
 from ocpi_gateway.config import Settings, settings_from_mapping
-from ocpi_gateway.ocpi.middlewares import middlewares
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.core.steering import RequestContext, Steering
+from ocpi_gateway.models.ocpi import (
     ChargingProfileResponse,
     ChargingProfileResponseType,
     SetChargingProfile,
 )
 from ocpi_gateway.ocpi.routes import setup_routes
-from ocpi_gateway.parties import Party, PartyDirectory
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.steering import RequestContext, Steering
+from ocpi_gateway.partners.parties import Party, PartyDirectory
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.web.middlewares import middlewares
 
 SCSP_TOKEN = "scsp-token-c"
 TOKEN_A = "token-a-only"

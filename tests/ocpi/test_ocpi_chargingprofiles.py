@@ -10,8 +10,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from ocpi_gateway.models.ocpi import ChargingProfileResponse, ChargingProfileResponseType
 from ocpi_gateway.ocpi.chargingprofiles import recover_response_url
-from ocpi_gateway.ocpi.models import ChargingProfileResponse, ChargingProfileResponseType
 from tests.ocpi.ocpi_support import PROFILES, VALID_PROFILE, ClientFactory, RecordingSteering, auth
 
 Client = TestClient[web.Request, web.Application]

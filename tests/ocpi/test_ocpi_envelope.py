@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from ocpi_gateway.ocpi.envelope import envelope, json_response
+from ocpi_gateway.web.envelope import envelope, json_response
 
 OCPI_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from ocpi_gateway.appkeys import SESSIONS
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from tests.conftest import ADMIN_TOKEN, SCSP_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A, ocpi_headers
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from ocpi_gateway.admin.chart import chart_json
 from ocpi_gateway.domain import Electrical
-from ocpi_gateway.ocpi.models import ActiveChargingProfile, ChargingProfile
+from ocpi_gateway.models.ocpi import ActiveChargingProfile, ChargingProfile
 
 START = datetime(2030, 1, 1, 10, 0, tzinfo=UTC)
 ELECTRICAL = Electrical(voltage=230.0, phases=3)

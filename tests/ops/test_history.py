@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ocpi_gateway.core.history import History
 from ocpi_gateway.domain import Job, JobKind
-from ocpi_gateway.history import History
-from ocpi_gateway.ocpi.models import (
+from ocpi_gateway.models.ocpi import (
     ActiveChargingProfile,
     ActiveChargingProfileResult,
     ChargingProfile,

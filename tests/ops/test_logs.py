@@ -11,8 +11,8 @@ import pytest
 import structlog
 from structlog.testing import LogCapture
 
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.logs import REDACTED, configure_logging, redact
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, StationFactory
 from tests.ops.support import SECRET_QUERY, steer
 

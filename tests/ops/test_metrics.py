@@ -8,6 +8,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from ocpi_gateway.cli.mockscsp import MockScsp
 from ocpi_gateway.errors import StationTimeout
 from ocpi_gateway.metrics import (
     REGISTRY,
@@ -16,7 +17,6 @@ from ocpi_gateway.metrics import (
     station_call,
     timed_callback_attempt,
 )
-from ocpi_gateway.mockscsp import MockScsp
 from tests.conftest import Gateway, StationFactory
 from tests.e2e.helpers import ocpi_headers
 from tests.ops.support import steer

@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 
 from ocpi_gateway.app import create_app
-from ocpi_gateway.demo import free_port
+from ocpi_gateway.cli.demo import free_port
 from ocpi_gateway.openapi import build_openapi
 from tests.conftest import ADMIN_TOKEN, SCSP_TOKEN, Gateway, make_settings
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from ocpi_gateway.appkeys import HISTORY
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import ADMIN_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.ops.support import admin_headers, steer
 

@@ -23,10 +23,10 @@ from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from ocpp.v201 import call_result as result201
 
-from ocpi_gateway.demo import free_port
+from ocpi_gateway.cli.demo import free_port
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.stations.central import on
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.central import on
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
 from ocpi_gateway.translate.capabilities import v16_capability_keys, v201_capability_request
 
 WAIT = 5.0

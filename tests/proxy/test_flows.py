@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.domain import SessionStatus
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
 from tests.conftest import SCSP_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A, delete_profile, get_profile, put_profile
 from tests.e2e.test_flows import result_at, wait_session

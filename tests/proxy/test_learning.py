@@ -11,9 +11,9 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from ocpi_gateway.appkeys import SESSIONS, STATIONS
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.domain import Session, SessionStatus
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
 from tests.conftest import SCSP_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
 from tests.e2e.test_flows import result_at, wait_capabilities, wait_session

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ocpi_gateway.domain import OcppVersion, Session
-from ocpi_gateway.ocpi.models import ChargingProfile
-from ocpi_gateway.stations.proxy_profiles import touches_gateway_profile
+from ocpi_gateway.models.ocpi import ChargingProfile
+from ocpi_gateway.stations.proxy.profiles import touches_gateway_profile
 
 LEVEL = 1
 

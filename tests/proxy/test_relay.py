@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
+from ocpi_gateway.cli.demo import free_port
 from ocpi_gateway.config import settings_from_mapping
-from ocpi_gateway.demo import free_port
 from ocpi_gateway.errors import ConfigError
 from tests.conftest import Gateway
 from tests.proxy.conftest import ProxyFactory, RawStationFactory

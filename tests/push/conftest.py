@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, GatewayFactory
 from tests.push.support import give_endpoints
 

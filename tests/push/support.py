@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 
 from ocpi_gateway.appkeys import PARTIES, WORKER
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.mockscsp.server import Received
-from ocpi_gateway.partystore import Endpoint
+from ocpi_gateway.backend.parties import Endpoint
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp.server import Received
 from tests.conftest import ADMIN_TOKEN, SCSP_TOKEN, Gateway
 
 PROFILE_16A = {"charging_rate_unit": "A", "charging_profile_period": [{"start_period": 0, "limit": 16.0}]}

@@ -9,8 +9,8 @@ import pytest
 from aiohttp import web
 
 from ocpi_gateway.app import create_app
-from ocpi_gateway.demo import free_port
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.demo import free_port
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import Gateway, StationFactory, make_settings
 from tests.push.conftest import WINDOW
 from tests.push.support import admin, give_endpoints, limits, next_push, pushes, quiet, steer

@@ -11,8 +11,8 @@ import base64
 
 import pytest
 
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from tests.conftest import GATEWAY_TOKEN, SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.push.conftest import EVSE_MAX, JDX_TOKEN, WINDOW
 from tests.push.support import admin, give_endpoints, limits, next_push, pushes, quiet, steer

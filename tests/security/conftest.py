@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from ocpi_gateway.appkeys import STATIONS
-from ocpi_gateway.passwords import hash_password
-from ocpi_gateway.stations.auth import basic_authorization
+from ocpi_gateway.models.passwords import hash_password
+from ocpi_gateway.stations.direct.auth import basic_authorization
 from tests.conftest import Gateway, GatewayFactory
 
 PASSWORD = "correct-horse-battery-1"

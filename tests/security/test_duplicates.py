@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from aiohttp import WSMsgType
 
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.timeutil import utcnow
 from tests.conftest import SCSP_TOKEN, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile

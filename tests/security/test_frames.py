@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocpi_gateway.stations.frames import BadFrame, Frame, read_frame
+from ocpi_gateway.stations.direct.frames import BadFrame, Frame, read_frame
 
 
 def answer_of(raw: str, version: str) -> list[object] | None:

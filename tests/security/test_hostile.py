@@ -15,7 +15,7 @@ from aiohttp import WSMsgType
 from structlog.testing import capture_logs
 
 from ocpi_gateway.appkeys import STATIONS
-from ocpi_gateway.stations.link import DirectLink
+from ocpi_gateway.stations.direct.link import DirectLink
 from tests.conftest import Gateway, GatewayFactory
 
 from .conftest import RawConnect, answer_to, boot_and_heartbeat, healthy

@@ -9,17 +9,17 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from ocpi_gateway import cli
+from ocpi_gateway.cli import commands as cli
 from ocpi_gateway.config import OcppSettings, Settings, StationSettings, settings_from_mapping, token_digest
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.passwords import (
+from ocpi_gateway.models.passwords import (
     DEFAULT_N,
     hash_password,
     parse_password_hash,
     verify_password,
 )
-from ocpi_gateway.stations import auth
-from ocpi_gateway.stations.auth import StationAuthenticator, basic_authorization
+from ocpi_gateway.stations.direct import auth
+from ocpi_gateway.stations.direct.auth import StationAuthenticator, basic_authorization
 
 from .conftest import PASSWORD, station_entry
 

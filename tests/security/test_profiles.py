@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 from structlog.testing import capture_logs
 
-from ocpi_gateway.simulator import run_simulation
-from ocpi_gateway.stations.auth import basic_authorization
+from ocpi_gateway.cli.simulator import run_simulation
+from ocpi_gateway.stations.direct.auth import basic_authorization
 from tests.conftest import GatewayFactory, StationFactory
 
 from .conftest import (

@@ -15,8 +15,8 @@ import httpx
 import pytest
 import trustme
 
-from ocpi_gateway.passwords import hash_password
-from ocpi_gateway.simulator import SimulatedStation
+from ocpi_gateway.cli.simulator import SimulatedStation
+from ocpi_gateway.models.passwords import hash_password
 from tests.conftest import free_port
 
 from .conftest import PASSWORD

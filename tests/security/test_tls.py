@@ -17,13 +17,13 @@ import trustme
 from aiohttp import web
 
 from ocpi_gateway.app import create_app
+from ocpi_gateway.cli.demo import free_port
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.config import Settings
-from ocpi_gateway.demo import free_port
 from ocpi_gateway.errors import ConfigError
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.simulator import SimulatedStation
-from ocpi_gateway.stations.auth import basic_authorization
-from ocpi_gateway.stations.tls import server_ssl_context
+from ocpi_gateway.stations.direct.auth import basic_authorization
+from ocpi_gateway.stations.direct.tls import server_ssl_context
 from tests.conftest import make_settings
 
 from .conftest import PASSWORD, station_entry

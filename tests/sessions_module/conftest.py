@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocpi_gateway.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import Gateway, GatewayFactory
 from tests.push.support import give_endpoints
 

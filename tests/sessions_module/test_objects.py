@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from ocpi_gateway.config import settings_from_mapping
 from ocpi_gateway.domain import OcppVersion, Session, SessionStatus
-from ocpi_gateway.ocpi.session_objects import new_period, patch_body, to_ocpi_session
+from ocpi_gateway.sessions.objects import new_period, patch_body, to_ocpi_session
 
 START = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SETTINGS = settings_from_mapping({"ocpi": {"currency": "CHF"}})

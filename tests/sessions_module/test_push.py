@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from ocpi_gateway.mockscsp import MockScsp
-from ocpi_gateway.mockscsp.server import Received
+from ocpi_gateway.cli.mockscsp import MockScsp
+from ocpi_gateway.cli.mockscsp.server import Received
 from tests.conftest import Gateway, GatewayFactory, StationFactory
 from tests.push.support import SESSIONS_PREFIX, admin, give_endpoints
 

@@ -23,9 +23,9 @@ from ocpp.v16 import call_result as result16
 from ocpp.v201 import ChargePoint as Cp201
 from ocpp.v201 import call_result as result201
 
+from ocpi_gateway.cli.simulator import SimulatedStation
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.simulator import SimulatedStation
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
 from ocpi_gateway.timeutil import format_utc, utcnow
 
 HEARTBEAT = 1

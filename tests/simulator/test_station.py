@@ -10,7 +10,7 @@ from ocpp.exceptions import InternalError
 from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
-from ocpi_gateway.simulator import SimulatedStation, run_simulation
+from ocpi_gateway.cli.simulator import SimulatedStation, run_simulation
 from tests.simulator.conftest import Csms, StationFactory, v16_profile
 
 

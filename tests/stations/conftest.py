@@ -28,12 +28,12 @@ from pydantic import SecretStr
 
 from ocpi_gateway.backend.memory import MemoryBackend
 from ocpi_gateway.config import OcpiSettings, OcppSettings, Settings, StationSettings
-from ocpi_gateway.passwords import hash_password
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.central import on
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.models.passwords import hash_password
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.central import on
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.server import DirectStations
 from ocpi_gateway.stations.driver import StationLink
-from ocpi_gateway.stations.server import DirectStations
 
 CALL_TIMEOUT = 1.0
 WAIT = 5.0

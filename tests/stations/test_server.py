@@ -11,7 +11,7 @@ from aiohttp import WSMsgType
 from ocpp.v16 import call
 from structlog.testing import capture_logs
 
-from ocpi_gateway.stations.auth import parse_basic
+from ocpi_gateway.stations.direct.auth import parse_basic
 
 from .conftest import WAIT, Endpoint, EndpointFactory, RawFactory, StationFactory, eventually
 

@@ -8,7 +8,7 @@ import pytest
 
 from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
 from ocpi_gateway.errors import NotSupportedByStation, TranslationError
-from ocpi_gateway.ocpi.models import ChargingProfile
+from ocpi_gateway.models.ocpi import ChargingProfile
 from ocpi_gateway.translate.profiles import (
     ProfileTarget,
     choose_unit,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
-from ocpi_gateway.ocpi.models import MAX_LIMIT, ChargingProfile
+from ocpi_gateway.models.ocpi import MAX_LIMIT, ChargingProfile
 from ocpi_gateway.translate.profiles import ProfileTarget, to_set_charging_profile
 
 from .ocpp_wire import request_wire

@@ -12,7 +12,7 @@ from ocpp.v201 import call_result as result201
 from ocpp.v201 import datatypes as types201
 
 from ocpi_gateway.domain import OcppVersion
-from ocpi_gateway.ocpi.models import ChargingProfileResultType
+from ocpi_gateway.models.ocpi import ChargingProfileResultType
 from ocpi_gateway.translate.results import clear_result, composite_result, set_result
 
 from .ocpp_wire import response_from_wire

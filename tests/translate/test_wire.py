@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from ocpp.v201 import call as call201
 
 from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
-from ocpi_gateway.ocpi.models import ChargingProfile
+from ocpi_gateway.models.ocpi import ChargingProfile
 from ocpi_gateway.translate.profiles import (
     ProfileTarget,
     to_clear_charging_profile,

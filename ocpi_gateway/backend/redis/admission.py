@@ -12,12 +12,12 @@ from typing import cast
 
 import redis.asyncio as aioredis
 
-from ocpi_gateway.backend import redis_scripts
 from ocpi_gateway.backend.base import AdmissionRequest, Admitted
 from ocpi_gateway.backend.codec import station_info_from_json
 from ocpi_gateway.backend.keys import Keys
-from ocpi_gateway.backend.redis_jobs import RedisJobQueue
-from ocpi_gateway.backend.redis_store import RedisGuards, RedisStationRegistry, redis_errors
+from ocpi_gateway.backend.redis import scripts as redis_scripts
+from ocpi_gateway.backend.redis.jobs import RedisJobQueue
+from ocpi_gateway.backend.redis.store import RedisGuards, RedisStationRegistry, redis_errors
 from ocpi_gateway.domain import Job, Session
 
 

@@ -19,9 +19,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.outcomes import RedisOutcomeStore
-from ocpi_gateway.backend.redis_admission import RedisAdmission
-from ocpi_gateway.backend.redis_jobs import RedisJobQueue
-from ocpi_gateway.backend.redis_store import (
+from ocpi_gateway.backend.redis.admission import RedisAdmission
+from ocpi_gateway.backend.redis.jobs import RedisJobQueue
+from ocpi_gateway.backend.redis.store import (
     RedisGuards,
     RedisPartyStore,
     RedisSequences,

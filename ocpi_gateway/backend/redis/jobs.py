@@ -19,9 +19,9 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
-from ocpi_gateway.backend import redis_scripts
 from ocpi_gateway.backend.keys import GROUP, Keys
-from ocpi_gateway.backend.redis_store import RedisStationRegistry, raise_if_cancelled, redis_errors
+from ocpi_gateway.backend.redis import scripts as redis_scripts
+from ocpi_gateway.backend.redis.store import RedisStationRegistry, raise_if_cancelled, redis_errors
 from ocpi_gateway.domain import Job
 
 log = structlog.get_logger(__name__)

@@ -15,12 +15,12 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from ocpi_gateway.backend import redis_scripts
 from ocpi_gateway.backend.codec import station_info_from_json, station_info_to_json
 from ocpi_gateway.backend.keys import Keys
+from ocpi_gateway.backend.parties import PartyRecord
+from ocpi_gateway.backend.redis import scripts as redis_scripts
 from ocpi_gateway.domain import Session, SessionStatus, StationInfo
 from ocpi_gateway.errors import BackendError
-from ocpi_gateway.partystore import PartyRecord
 
 
 @asynccontextmanager

@@ -2,7 +2,7 @@
 (result POSTs, ActiveChargingProfile and Sessions pushes) and sends OCPI PUT/GET/DELETE.
 """
 
-from ocpi_gateway.mockscsp.run import run_mock_scsp
-from ocpi_gateway.mockscsp.server import MockScsp, Received
+from ocpi_gateway.cli.mockscsp.run import run_mock_scsp
+from ocpi_gateway.cli.mockscsp.server import MockScsp, Received
 
 __all__ = ["MockScsp", "Received", "run_mock_scsp"]

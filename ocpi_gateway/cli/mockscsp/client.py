@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ocpi_gateway.parties import encode_token
+from ocpi_gateway.partners.parties import encode_token
 
 PROFILES_PATH = "/ocpi/2.2.1/chargingprofiles"
 

@@ -9,18 +9,36 @@ The answer is the gateway's synchronous JSON plus the ``response_url`` the resul
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from ocpi_gateway.mockscsp.server import MockScsp
+
+class Sender(Protocol):
+    """What the control routes need of their mock SCSP (a Protocol, so no import cycle with ``server``)."""
+
+    gateway_url: str
+    our_token: str
+
+    def result_url(self, tag: str | None = None) -> str: ...
+
+    async def put_profile(
+        self, gateway_base: str, token: str, session_id: str, profile: dict[str, Any], response_url: str
+    ) -> dict[str, Any]: ...
+
+    async def get_profile(
+        self, gateway_base: str, token: str, session_id: str, duration: int, response_url: str
+    ) -> dict[str, Any]: ...
+
+    async def delete_profile(
+        self, gateway_base: str, token: str, session_id: str, response_url: str
+    ) -> dict[str, Any]: ...
 
 
 class SendControl:
     """The ``/_send/{put,get,delete}`` routes of one mock SCSP."""
 
-    def __init__(self, scsp: MockScsp) -> None:
+    def __init__(self, scsp: Sender) -> None:
         self._scsp = scsp
 
     def routes(self, app: web.Application) -> None:

@@ -10,7 +10,7 @@
   token B) and keeps the gateway's token C; :meth:`update_with` rotates with PUT and
   :meth:`unregister_with` sends DELETE.
 
-Failure knobs on the owning :class:`~ocpi_gateway.mockscsp.server.MockScsp`:
+Failure knobs on the owning :class:`~ocpi_gateway.cli.mockscsp.server.MockScsp`:
 ``versions_status`` (answer GET versions with that HTTP status), ``published_versions`` and
 ``omitted_endpoints`` (what discovery shows).
 """
@@ -18,16 +18,30 @@ Failure knobs on the owning :class:`~ocpi_gateway.mockscsp.server.MockScsp`:
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 from aiohttp import web
 
-from ocpi_gateway.parties import encode_token, token_candidates
+from ocpi_gateway.partners.parties import encode_token, token_candidates
 from ocpi_gateway.timeutil import format_utc, utcnow
 
-if TYPE_CHECKING:
-    from ocpi_gateway.mockscsp.server import MockScsp
+
+class Owner(Protocol):
+    """What the credentials side needs of its mock SCSP (a Protocol, so no import cycle with ``server``)."""
+
+    token: str
+    our_token: str
+    country_code: str
+    party_id: str
+    base_url: str
+    unregistered: bool
+    versions_status: int
+    published_versions: list[str]
+    omitted_endpoints: set[str]
+
+    def http(self) -> httpx.AsyncClient: ...
+
 
 VERSION = "2.2.1"
 
@@ -57,7 +71,7 @@ def _data(response: httpx.Response) -> Any:
 class MockCredentials:
     """Versions, details and credentials of one :class:`MockScsp`, server and client side."""
 
-    def __init__(self, scsp: MockScsp) -> None:
+    def __init__(self, scsp: Owner) -> None:
         self._scsp = scsp
         self.token_a: str | None = None
         self.gateway_endpoints: dict[str, str] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ocpi_gateway.mockscsp.server import MockScsp
+from ocpi_gateway.cli.mockscsp.server import MockScsp
 
 
 async def run_mock_scsp(

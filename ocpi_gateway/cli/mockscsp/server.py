@@ -22,10 +22,10 @@ import httpx
 from aiohttp import web
 from multidict import CIMultiDict
 
-from ocpi_gateway.mockscsp import client
-from ocpi_gateway.mockscsp.control import SendControl
-from ocpi_gateway.mockscsp.credentials import VERSION, MockCredentials, envelope
-from ocpi_gateway.parties import token_candidates
+from ocpi_gateway.cli.mockscsp import client
+from ocpi_gateway.cli.mockscsp.control import SendControl
+from ocpi_gateway.cli.mockscsp.credentials import VERSION, MockCredentials, envelope
+from ocpi_gateway.partners.parties import token_candidates
 
 DROP = 0  # a failure "status" meaning: close the connection without an answer
 

@@ -4,8 +4,8 @@
 can steer; :func:`run_simulation` runs many of them for ``ocpi-gateway simulate``.
 """
 
-from ocpi_gateway.simulator.link import StationLinkClosed
-from ocpi_gateway.simulator.run import run_simulation
-from ocpi_gateway.simulator.station import SimulatedStation
+from ocpi_gateway.cli.simulator.link import StationLinkClosed
+from ocpi_gateway.cli.simulator.run import run_simulation
+from ocpi_gateway.cli.simulator.station import SimulatedStation
 
 __all__ = ["SimulatedStation", "StationLinkClosed", "run_simulation"]

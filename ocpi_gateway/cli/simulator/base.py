@@ -22,12 +22,12 @@ from ocpp.exceptions import InternalError, OCPPError
 from ocpp.messages import MessageType, unpack
 from ocpp.routing import on as _ocpp_on
 
-from ocpi_gateway.simulator.state import STEERING_ACTIONS, StationState
+from ocpi_gateway.cli.simulator.state import STEERING_ACTIONS, StationState
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 # The package logs every frame at INFO; a simulation of thousands of stations must not.
-PACKAGE_LOGGER = logging.getLogger("ocpi_gateway.simulator.ocpp")
+PACKAGE_LOGGER = logging.getLogger("ocpi_gateway.cli.simulator.ocpp")
 PACKAGE_LOGGER.setLevel(logging.WARNING)
 
 ResultHook = Callable[[dict[str, Any]], None]

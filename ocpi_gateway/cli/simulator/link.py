@@ -14,9 +14,9 @@ from typing import Any
 
 import aiohttp
 
+from ocpi_gateway.cli.simulator.base import ResultHook, SimulatedChargePoint
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.simulator.base import ResultHook, SimulatedChargePoint
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
 
 CLOSE_TIMEOUT = 5.0
 

@@ -15,7 +15,7 @@ import contextlib
 import aiohttp
 from ocpp.exceptions import OCPPError
 
-from ocpi_gateway.simulator.station import SimulatedStation
+from ocpi_gateway.cli.simulator.station import SimulatedStation
 from ocpi_gateway.timeutil import utcnow
 
 CONNECT_CONCURRENCY = 50

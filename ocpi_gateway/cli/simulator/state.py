@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocpi_gateway.cli.simulator.profiles import ProfileStore, StationConfig
 from ocpi_gateway.domain import Electrical
-from ocpi_gateway.simulator.profiles import ProfileStore, StationConfig
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.composite import CompositeSchedule, StoredProfile, compute_composite
 

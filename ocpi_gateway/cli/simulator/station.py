@@ -18,15 +18,15 @@ from urllib.parse import quote
 
 import aiohttp
 
-from ocpi_gateway.simulator import messages
-from ocpi_gateway.simulator.base import SimulatedChargePoint
-from ocpi_gateway.simulator.link import Link, StationLinkClosed
-from ocpi_gateway.simulator.profiles import StationConfig
-from ocpi_gateway.simulator.state import EventSink, StationState, Transaction
-from ocpi_gateway.simulator.v16 import SimulatedChargePointV16
-from ocpi_gateway.simulator.v201 import SimulatedChargePointV201
-from ocpi_gateway.stations.auth import basic_authorization
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.cli.simulator import messages
+from ocpi_gateway.cli.simulator.base import SimulatedChargePoint
+from ocpi_gateway.cli.simulator.link import Link, StationLinkClosed
+from ocpi_gateway.cli.simulator.profiles import StationConfig
+from ocpi_gateway.cli.simulator.state import EventSink, StationState, Transaction
+from ocpi_gateway.cli.simulator.v16 import SimulatedChargePointV16
+from ocpi_gateway.cli.simulator.v201 import SimulatedChargePointV201
+from ocpi_gateway.stations.direct.auth import basic_authorization
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.composite import StoredProfile
 

@@ -13,9 +13,9 @@ from ocpp.v16 import ChargePoint as V16ChargePoint
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
-from ocpi_gateway.simulator.base import SimulatedChargePoint, on
-from ocpi_gateway.simulator.profiles import profile_from_v16
-from ocpi_gateway.simulator.state import describe, describe_composite
+from ocpi_gateway.cli.simulator.base import SimulatedChargePoint, on
+from ocpi_gateway.cli.simulator.profiles import profile_from_v16
+from ocpi_gateway.cli.simulator.state import describe, describe_composite
 from ocpi_gateway.timeutil import format_utc
 
 _UNITS = {"A": "Current", "W": "Power"}

@@ -15,9 +15,9 @@ from ocpp.v201 import ChargePoint as V201ChargePoint
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
-from ocpi_gateway.simulator.base import SimulatedChargePoint, on
-from ocpi_gateway.simulator.profiles import Verdict, profile_from_v201
-from ocpi_gateway.simulator.state import describe, describe_composite
+from ocpi_gateway.cli.simulator.base import SimulatedChargePoint, on
+from ocpi_gateway.cli.simulator.profiles import Verdict, profile_from_v201
+from ocpi_gateway.cli.simulator.state import describe, describe_composite
 from ocpi_gateway.timeutil import format_utc
 
 CONTROLLER = "SmartChargingCtrlr"

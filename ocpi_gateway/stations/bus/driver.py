@@ -31,8 +31,8 @@ from ocpi_gateway.errors import (
     StationOffline,
     StationTimeout,
 )
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations import bus_wire
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.bus import wire as bus_wire
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.stations.served import OnPresence, RemoteLink, ServedStations, driver_capabilities
 

@@ -33,9 +33,9 @@ from ocpp.v201 import call_result as result201
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import Electrical, StationInfo
 from ocpi_gateway.errors import ConfigError, StationCallError, StationOffline, StationTimeout
-from ocpi_gateway.sessions import SessionRegistry
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.csms_http.profile_book import ProfileBook
 from ocpi_gateway.stations.driver import StationLink
-from ocpi_gateway.stations.profile_book import ProfileBook
 from ocpi_gateway.stations.served import OnPresence, RemoteLink, ServedStations, driver_capabilities
 from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.wire import to_wire

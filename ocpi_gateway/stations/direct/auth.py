@@ -3,7 +3,7 @@
 Profile 1 is HTTP Basic with the station id as user name; profile 2 is the same over TLS
 (served by the gateway, see :mod:`.tls`, or by a terminating proxy in front). A station is
 checked against the salted scrypt ``password_hash`` of its ``[[ocpp.stations]]`` entry
-(:mod:`ocpi_gateway.passwords`). Profile 0 checks nothing.
+(:mod:`ocpi_gateway.models.passwords`). Profile 0 checks nothing.
 
 scrypt is slow on purpose, and thousands of stations reconnecting after a network blip
 must not each pay for it: a successful check is remembered per station as a keyed digest
@@ -25,7 +25,7 @@ import hmac
 import secrets
 
 from ocpi_gateway.config import Settings
-from ocpi_gateway.passwords import PasswordHash, parse_password_hash, verify_password
+from ocpi_gateway.models.passwords import PasswordHash, parse_password_hash, verify_password
 
 PARALLEL_SLOW_CHECKS = 4
 

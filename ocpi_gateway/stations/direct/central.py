@@ -37,8 +37,8 @@ from ocpp.v201.enums import Action as Action201
 
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
 from ocpi_gateway.timeutil import format_utc, parse_utc, utcnow
 from ocpi_gateway.translate.wire import encode_call
 
@@ -62,7 +62,7 @@ def on(action: str) -> Callable[[Handler], Handler]:
 
 
 class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no type information
-    """Base of :class:`~ocpi_gateway.stations.v16.StationV16` and ``v201.StationV201``."""
+    """Base of :class:`~ocpi_gateway.stations.direct.v16.StationV16` and ``v201.StationV201``."""
 
     def __init__(
         self, station_id: str, connection: Any, *, sessions: SessionRegistry, settings: Settings

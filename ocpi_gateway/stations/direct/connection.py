@@ -5,7 +5,7 @@ must *raise* once the socket is closing or closed, otherwise the loop spins on e
 messages. OCPP-J frames are text only: a binary frame is a protocol violation, so the
 socket is closed with 1003 (unsupported data) rather than silently ignored. On the
 gateway's side every frame also takes a token from the station's
-:class:`~ocpi_gateway.stations.flood.TokenBucket`; a station that floods is closed with 1008
+:class:`~ocpi_gateway.stations.direct.flood.TokenBucket`; a station that floods is closed with 1008
 (policy violation). Works for both ends: the gateway's ``web.WebSocketResponse`` and a
 client's ``ClientWebSocketResponse`` (the station simulator and the tests).
 """
@@ -16,7 +16,7 @@ import structlog
 from aiohttp import ClientWebSocketResponse, WSCloseCode, WSMsgType, web
 
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.stations.flood import TokenBucket
+from ocpi_gateway.stations.direct.flood import TokenBucket
 
 log = structlog.get_logger(__name__)
 

@@ -3,7 +3,7 @@
 Every OCPP-J frame a station sends takes one token; tokens come back at
 ``ocpp.max_messages_per_second`` up to ``ocpp.message_burst``. A station that runs dry is
 flooding: its socket is closed with 1008 (policy violation) by
-:class:`~ocpi_gateway.stations.connection.WebSocketConnection` rather than answered frame by
+:class:`~ocpi_gateway.stations.direct.connection.WebSocketConnection` rather than answered frame by
 frame, because a CALLERROR per surplus frame would keep the flood's cost on our side, and a
 real station re-sends its queued messages after reconnecting anyway.
 

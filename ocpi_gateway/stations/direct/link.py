@@ -29,8 +29,8 @@ from ocpi_gateway.errors import (
     StationTimeout,
 )
 from ocpi_gateway.metrics import station_call
-from ocpi_gateway.stations.central import GatewayChargePoint
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.central import GatewayChargePoint
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
 from ocpi_gateway.timeutil import utcnow
 
 log = structlog.get_logger(__name__)

@@ -19,16 +19,16 @@ from aiohttp import WSCloseCode, hdrs, web
 from ocpi_gateway.config import Settings
 from ocpi_gateway.domain import Capabilities, OcppVersion, StationInfo
 from ocpi_gateway.errors import StationError
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.auth import StationAuthenticator
-from ocpi_gateway.stations.central import GatewayChargePoint
-from ocpi_gateway.stations.connection import WebSocketConnection
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.auth import StationAuthenticator
+from ocpi_gateway.stations.direct.central import GatewayChargePoint
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.flood import FloodGuard
+from ocpi_gateway.stations.direct.link import DirectLink
+from ocpi_gateway.stations.direct.probe import read_capabilities
+from ocpi_gateway.stations.direct.v16 import StationV16
+from ocpi_gateway.stations.direct.v201 import StationV201
 from ocpi_gateway.stations.driver import StationLink
-from ocpi_gateway.stations.flood import FloodGuard
-from ocpi_gateway.stations.link import DirectLink
-from ocpi_gateway.stations.probe import read_capabilities
-from ocpi_gateway.stations.v16 import StationV16
-from ocpi_gateway.stations.v201 import StationV201
 
 log = structlog.get_logger(__name__)
 

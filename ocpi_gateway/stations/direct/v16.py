@@ -15,7 +15,7 @@ from ocpp.v16 import ChargePoint as V16ChargePoint
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action, AuthorizationStatus, DataTransferStatus, RegistrationStatus
 
-from ocpi_gateway.stations.central import GatewayChargePoint, on
+from ocpi_gateway.stations.direct.central import GatewayChargePoint, on
 from ocpi_gateway.translate.meter import MeterReading, reading_from_meter_values
 
 log = structlog.get_logger(__name__)

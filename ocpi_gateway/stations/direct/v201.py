@@ -27,8 +27,8 @@ from ocpp.v201.enums import (
 )
 
 from ocpi_gateway.config import Settings
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.central import GatewayChargePoint, on
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.central import GatewayChargePoint, on
 from ocpi_gateway.translate.meter import reading_from_meter_values
 
 log = structlog.get_logger(__name__)

@@ -25,11 +25,11 @@ import structlog
 from aiohttp import WSCloseCode, hdrs, web
 
 from ocpi_gateway.domain import Capabilities, OcppVersion
-from ocpi_gateway.stations.connection import WebSocketConnection
-from ocpi_gateway.stations.link import DirectLink
-from ocpi_gateway.stations.proxy_link import ProxyLink
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.link import DirectLink
+from ocpi_gateway.stations.direct.server import WS_HEARTBEAT_SECONDS, DirectStations
+from ocpi_gateway.stations.proxy.link import ProxyLink
 from ocpi_gateway.stations.served import mode_of
-from ocpi_gateway.stations.server import WS_HEARTBEAT_SECONDS, DirectStations
 
 log = structlog.get_logger(__name__)
 

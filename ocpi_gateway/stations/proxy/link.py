@@ -26,11 +26,11 @@ from aiohttp import WSCloseCode
 
 from ocpi_gateway.domain import Capabilities, OcppVersion
 from ocpi_gateway.errors import StationDisconnected
-from ocpi_gateway.stations.central import GatewayChargePoint
-from ocpi_gateway.stations.connection import WebSocketConnection
-from ocpi_gateway.stations.frames import CALL, Frame, read_frame
-from ocpi_gateway.stations.link import DirectLink
-from ocpi_gateway.stations.proxy_observer import TrafficObserver
+from ocpi_gateway.stations.direct.central import GatewayChargePoint
+from ocpi_gateway.stations.direct.connection import WebSocketConnection
+from ocpi_gateway.stations.direct.frames import CALL, Frame, read_frame
+from ocpi_gateway.stations.direct.link import DirectLink
+from ocpi_gateway.stations.proxy.observer import TrafficObserver
 from ocpi_gateway.translate.profiles import effective_stack_level
 
 log = structlog.get_logger(__name__)

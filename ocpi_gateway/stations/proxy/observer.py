@@ -26,10 +26,10 @@ import structlog
 from ocpp.charge_point import camel_to_snake_case
 
 from ocpi_gateway.domain import Capabilities, Session
-from ocpi_gateway.sessions import SessionRegistry
-from ocpi_gateway.stations.central import GatewayChargePoint
-from ocpi_gateway.stations.frames import CALL, CALLRESULT, Frame
-from ocpi_gateway.stations.proxy_profiles import touches_gateway_profile
+from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.central import GatewayChargePoint
+from ocpi_gateway.stations.direct.frames import CALL, CALLRESULT, Frame
+from ocpi_gateway.stations.proxy.profiles import touches_gateway_profile
 from ocpi_gateway.translate.capabilities import capabilities_from_v16, capabilities_from_v201
 
 log = structlog.get_logger(__name__)
