@@ -116,6 +116,23 @@ class TestConfigErrors:
         assert len(lines) == 1
         assert "http.port" in lines[0]
 
+    async def test_workers_without_redis_is_one_line_naming_redis_url(self) -> None:
+        """`serve --workers 2` on the embedded backend stops at once: exit 2, one line naming the key."""
+        proc = await _spawn("serve", "--workers", "2", "--config", "config/gateway.toml")
+        _out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 2
+        lines = err.decode().strip().splitlines()
+        assert len(lines) == 1
+        assert "redis.url" in lines[0]
+        assert "--workers 2" in lines[0]
+
+    async def test_workers_must_be_positive(self) -> None:
+        """`--workers 0` is a usage error (exit 2), not a gateway with no process."""
+        proc = await _spawn("serve", "--workers", "0")
+        _out, err = await asyncio.wait_for(proc.communicate(), 20)
+        assert proc.returncode == 2
+        assert "--workers" in err.decode()
+
 
 class TestTranslate:
     async def test_prints_the_ocpp_payload(self, tmp_path: Path) -> None:

@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="OCPI API, OCPP endpoint and job worker in one process")
     serve.add_argument("--config", default=None, help=f"TOML file (default {DEFAULT_CONFIG} if present)")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="node processes sharing the port (SO_REUSEPORT); more than one needs redis.url",
+    )
+    serve.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
 
     sim = sub.add_parser("simulate", help="run simulated OCPP charge points")
     sim.add_argument("--url", default="ws://127.0.0.1:8080/ocpp", help="the gateway's OCPP base URL")
@@ -74,10 +81,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(path: str | None) -> Settings:
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _config_path(path: str | None) -> str | None:
     if path is None and Path(DEFAULT_CONFIG).exists():
-        path = DEFAULT_CONFIG
-    return load_settings(path)
+        return DEFAULT_CONFIG
+    return path
+
+
+def _load(path: str | None) -> Settings:
+    return load_settings(_config_path(path))
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -85,7 +103,18 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _load(args.config)
     configure_logging(settings.log.format, settings.log.level)
-    if settings.ocpp.security_profile == 0:
+    if args.workers > 1:
+        if not settings.redis.url:
+            raise ConfigError(
+                "redis.url",
+                f"serve --workers {args.workers} needs it: workers share their jobs and stations "
+                "through Redis (the embedded backend lives in one process)",
+            )
+        from ocpi_gateway.cli.workers import Supervisor
+
+        stop_timeout = settings.ocpp.call_timeout + 15  # a worker's own drain, plus start-up slack
+        return Supervisor(args.workers, _config_path(args.config), stop_timeout).run()
+    if settings.ocpp.security_profile == 0 and args.worker_index in (None, 0):
         import structlog
 
         structlog.get_logger("ocpi_gateway").warning(
@@ -104,6 +133,7 @@ def _serve(args: argparse.Namespace) -> int:
         print=None,
         access_log=None,
         shutdown_timeout=settings.ocpp.call_timeout + 10,
+        reuse_port=args.worker_index is not None,  # serve --workers: the workers share the port
     )
     return 0
 
