@@ -19,14 +19,23 @@ from typing import Any
 from bench import scenarios
 
 QUICK = {
+    "floor": 500,
+    "workers": 500,
     "sync": (100, 2000, 32),
     "e2e": 500,
     "latency": (300, [100.0, 200.0]),
     "idle": [500, 1000],
     "growth": [200, 500],
 }
-FULL = {"sync": (200, 5000, 32), "e2e": 2000, "latency": (2000, [200.0, 500.0]), "idle": [1000, 5000, 10000],
-        "growth": [500, 2000, 8000]}  # fmt: skip
+FULL = {
+    "floor": 2000,
+    "workers": 2000,
+    "sync": (200, 5000, 32),
+    "e2e": 2000,
+    "latency": (2000, [200.0, 500.0]),
+    "idle": [1000, 5000, 10000],
+    "growth": [500, 2000, 8000],
+}
 
 
 def redis_url() -> str | None:
@@ -96,7 +105,48 @@ async def _growth(counts: list[int], backends: Backends) -> dict[str, Any]:
     return out
 
 
-SCENARIOS = {"sync": _sync, "e2e": _e2e, "latency": _latency, "idle": _idle, "growth": _growth}
+async def _floor(stations: int, backends: Backends) -> dict[str, Any]:
+    """The bare flow (I/O only) and the gateway on each backend, one after the other in one run."""
+    floor = await scenarios.end_to_end(None, stations, bare=True)
+    floor_ms = floor["cpu_ms_per_flow"]["gateway"]
+    print(f"floor (bare flow) {stations} stations: {fmt(floor['flows_per_s'])} flows/s, "
+          f"{floor_ms:.3f} ms CPU per flow", flush=True)  # fmt: skip
+    out: dict[str, Any] = {"bare": floor}
+    for name, url in backends.items():
+        row = out[name] = await scenarios.end_to_end(url, stations)
+        ms = row["cpu_ms_per_flow"]["gateway"]
+        print(f"gateway [{name}]: {fmt(row['flows_per_s'])} flows/s, {ms:.3f} ms CPU per flow = "
+              f"{ms / floor_ms:.1f}x the floor; sync p50 {fmt(row['sync_ms']['p50'])} ms, "
+              f"p99 {fmt(row['sync_ms']['p99'])} ms", flush=True)  # fmt: skip
+        spent = ", ".join(f"{who} {v:.2f}" for who, v in row["cpu_ms_per_flow"].items())
+        print(f"    CPU ms per flow: {spent}", flush=True)
+    return out
+
+
+async def _workers(stations: int, backends: Backends) -> dict[str, Any]:
+    """``serve --workers 1`` and ``--workers 2`` side by side (Redis: several workers need it)."""
+    url = backends.get("redis")
+    if url is None:
+        print("workers: skipped, no Redis answers", flush=True)
+        return {}
+    out = {}
+    for count in (1, 2):
+        row = out[f"{count} workers"] = await scenarios.end_to_end(url, stations, workers=count)
+        print(f"workers [redis] {count}: {fmt(row['flows_per_s'])} flows/s, gateway CPU "
+              f"{row['cpu_ms_per_flow']['gateway']:.3f} ms per flow (all workers); "
+              f"sync p99 {fmt(row['sync_ms']['p99'])} ms", flush=True)  # fmt: skip
+    return out
+
+
+SCENARIOS = {
+    "floor": _floor,
+    "workers": _workers,
+    "sync": _sync,
+    "e2e": _e2e,
+    "latency": _latency,
+    "idle": _idle,
+    "growth": _growth,
+}
 
 
 async def run(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
@@ -113,7 +163,7 @@ async def run(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, a minute or two")
-    parser.add_argument("--only", default="sync,e2e,latency,idle,growth")
+    parser.add_argument("--only", default="floor,workers,sync,e2e,latency,idle,growth")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
     result = asyncio.run(run(sizes, set(args.only.split(","))))

@@ -17,7 +17,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 SCSP_TOKEN = "bench-scsp-token"
-GATEWAY_TOKEN = "bench-gateway-token"
+GATEWAY_TOKEN = "dev-gateway-token-b"  # the mock SCSP's default: results are answered 200, as in life
 
 
 def free_port() -> int:
@@ -121,8 +121,20 @@ format = "json"
     return Path(name)
 
 
-def gateway(port: int, config: Path) -> Proc:
-    return Proc("gateway", [sys.executable, "-m", "ocpi_gateway", "serve", "--config", str(config)])
+def gateway(port: int, config: Path, workers: int = 1) -> Proc:
+    argv = [sys.executable, "-m", "ocpi_gateway", "serve", "--config", str(config)]
+    return Proc("gateway", argv + (["--workers", str(workers)] if workers > 1 else []))
+
+
+def bare_flow(port: int) -> Proc:
+    return Proc("bare-flow", [sys.executable, "-m", "bench.bare_flow", "--port", str(port)])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a process and its live children (``serve --workers N``: the supervisor and its workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return cpu_seconds(pid) + sum(cpu_seconds(kid) for kid in kids)
 
 
 def baseline(port: int) -> Proc:

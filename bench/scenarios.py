@@ -18,6 +18,7 @@ from bench.procs import (
     SCSP_TOKEN,
     Proc,
     Stations,
+    bare_flow,
     baseline,
     cpu_seconds,
     free_port,
@@ -25,6 +26,7 @@ from bench.procs import (
     gateway_config,
     mock_scsp,
     rss_kib,
+    tree_cpu_seconds,
     wait_http,
 )
 
@@ -45,7 +47,10 @@ class Setup:
     ws_url: str
 
 
-async def start_setup(stack: AsyncExitStack, redis_url: str | None) -> Setup:
+async def start_setup(
+    stack: AsyncExitStack, redis_url: str | None, workers: int = 1, bare: bool = False
+) -> Setup:
+    """The gateway (``workers`` node processes) or, with ``bare``, the bare flow; and the mock SCSP."""
     scsp_port, port = free_port(), free_port()
     scsp = mock_scsp(scsp_port)
     await scsp.start()
@@ -54,7 +59,7 @@ async def start_setup(stack: AsyncExitStack, redis_url: str | None) -> Setup:
     await wait_http(f"{scsp_base}/_received")
     config = gateway_config(port, scsp_base, redis_url, f"bench-{uuid.uuid4().hex[:8]}")
     stack.callback(config.unlink)
-    gw = gateway(port, config)
+    gw = bare_flow(port) if bare else gateway(port, config, workers)
     await gw.start()
     stack.push_async_callback(gw.stop)
     base = f"http://127.0.0.1:{port}"
@@ -133,11 +138,20 @@ async def sync_put(redis_url: str | None, stations: int, requests: int, concurre
 
 
 async def end_to_end(
-    redis_url: str | None, stations: int, concurrency: int = 64, rate: float | None = None
+    redis_url: str | None,
+    stations: int,
+    concurrency: int = 64,
+    rate: float | None = None,
+    workers: int = 1,
+    bare: bool = False,
 ) -> dict[str, Any]:
-    """PUT to every session; flows/s until every result reached the SCSP; latency the gateway adds."""
+    """PUT to every session; flows/s until every result reached the SCSP; latency the gateway adds.
+
+    ``workers``: gateway node processes (``serve --workers``); ``bare``: the bare flow instead of
+    the gateway (the floor). The gateway's CPU counts every worker.
+    """
     async with AsyncExitStack() as stack:
-        setup = await start_setup(stack, redis_url)
+        setup = await start_setup(stack, redis_url, workers, bare)
         fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
         stack.push_async_callback(fleet.proc.stop)
         by_session = {session: station for station, session in fleet.sessions.items()}
@@ -154,7 +168,13 @@ async def end_to_end(
         pids = {"gateway": setup.gateway.pid, "stations": fleet.proc.pid, "mock_scsp": setup.scsp.pid}
         if redis_url and (server := await redis_pid(redis_url)) is not None:
             pids["redis_server"] = server  # its Lua scripts share the same two cores
-        cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        if workers > 1:  # the supervisor's workers are up once /health answers on every one
+            await asyncio.sleep(2)
+
+        def cpu_of(name: str, pid: int) -> float:
+            return tree_cpu_seconds(pid) if name == "gateway" else cpu_seconds(pid)
+
+        cpu_before = {name: cpu_of(name, pid) for name, pid in pids.items()}
         own_before = time.process_time()
         started = time.time()
         if rate is None:
@@ -162,7 +182,7 @@ async def end_to_end(
         else:
             samples, _ = await load.open_loop(SCSP_TOKEN, reqs, rate)
         got = await wait_results(setup.scsp_base, len(reqs), timeout=max(60.0, stations / 20))
-        cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in pids.items()}
+        cpu = {name: cpu_of(name, pid) - cpu_before[name] for name, pid in pids.items()}
         cpu["load_client"] = time.process_time() - own_before
         answers = await fleet.answer_times()
     done = max((r["at"] for r in got), default=time.time())
@@ -175,6 +195,8 @@ async def end_to_end(
             added.append(record["at"] - times[0])
     return {
         "stations": stations,
+        "workers": workers,
+        "bare": bare,
         "mode": f"rate {rate}/s" if rate else f"concurrency {concurrency}",
         "accepted": sum(1 for s in samples if s.result == "ACCEPTED"),
         "delivered": len(got),
