@@ -21,6 +21,7 @@ from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.outcomes import RedisOutcomeStore
 from ocpi_gateway.backend.redis.admission import RedisAdmission
 from ocpi_gateway.backend.redis.jobs import RedisJobQueue
+from ocpi_gateway.backend.redis.lane import PipelinedRedis
 from ocpi_gateway.backend.redis.store import (
     RedisGuards,
     RedisPartyStore,
@@ -54,7 +55,8 @@ class RedisBackend:
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
-        self._redis: aioredis.Redis = aioredis.Redis.from_pool(pool)
+        # Plain commands share one auto-pipelined connection (lane.py); blocking ones use the pool.
+        self._redis: aioredis.Redis = PipelinedRedis.from_pool(pool)
         keys = Keys(settings.key_prefix)
         self._sessions = RedisSessionStore(self._redis, keys, settings.completed_session_ttl)
         self._stations = RedisStationRegistry(self._redis, keys, settings.node_ttl)
