@@ -39,15 +39,33 @@ def _fields(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((field.name, camel_key(field.name)) for field in dataclasses.fields(cls))
 
 
+_SCALARS = (str, int, float, bool, Decimal)
+
+
+_DATACLASS_TYPES: dict[type, bool] = {}
+
+
+def _is_dataclass_type(cls: type) -> bool:
+    known = _DATACLASS_TYPES.get(cls)
+    if known is None:
+        known = _DATACLASS_TYPES[cls] = dataclasses.is_dataclass(cls)
+    return known
+
+
 def _wire(value: Any) -> Any:
+    # Scalars first: most values are, and asking an Enum class whether it is a dataclass goes
+    # through EnumType.__getattr__'s slow miss (a str Enum is a ``str`` and returns here).
+    if isinstance(value, _SCALARS):
+        return value
     if isinstance(value, dict):
         return {camel_key(k): _wire(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_wire(v) for v in value if v is not None]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    cls: type = type(value)
+    if not isinstance(value, type) and _is_dataclass_type(cls):
         return {
             camel: _wire(item)
-            for name, camel in _fields(type(value))
+            for name, camel in _fields(cls)
             if (item := getattr(value, name)) is not None
         }
     return value

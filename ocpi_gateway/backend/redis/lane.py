@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from dataclasses import dataclass, field
+import math
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -60,13 +60,15 @@ def bypasses_lane(args: tuple[Any, ...]) -> bool:
     return name in BLOCKING_READS and any(_word(a) == "BLOCK" for a in args[1:] if isinstance(a, str | bytes))
 
 
-@dataclass(slots=True)
 class Pending:
     """One command waiting in the lane: its arguments, how to read its reply, and who waits."""
 
-    args: tuple[Any, ...]
-    raw: bool
-    future: asyncio.Future[Any] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    __slots__ = ("args", "future", "raw")
+
+    def __init__(self, args: tuple[Any, ...], raw: bool, future: asyncio.Future[Any]) -> None:
+        self.args = args
+        self.raw = raw
+        self.future = future
 
     def settle(self, value: Any = None, error: BaseException | None = None) -> None:
         """Hand the reply (or the error) over, unless the caller stopped waiting."""
@@ -84,12 +86,14 @@ class Lane:
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._connection: AbstractConnection | None = None
+        # One deadline per batch instead of redis-py's per write (a task) and per read (a context).
+        self._timeout: float | None = pool.connection_kwargs.get("socket_timeout")
         self._queue: list[Pending] = []
         self._pump: asyncio.Task[None] | None = None
 
     async def execute(self, args: tuple[Any, ...], raw: bool) -> Any:
         """Queue one command and wait for its raw reply (a ``ResponseError`` is raised)."""
-        item = Pending(args, raw)
+        item = Pending(args, raw, asyncio.get_running_loop().create_future())
         self._queue.append(item)
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._run())
@@ -129,35 +133,45 @@ class Lane:
             connection = await self._connect()
             read = 0
             try:
-                await connection.send_packed_command(
-                    connection.pack_commands([item.args for item in batch]), check_health=False
-                )
-                for item in batch:
-                    try:
-                        reply = await connection.read_response(disable_decoding=item.raw)
-                    except ResponseError as exc:
-                        item.settle(error=exc)
-                    else:
-                        item.settle(reply)
-                    read += 1
+                async with asyncio.timeout(self._timeout):
+                    await connection.send_packed_command(
+                        connection.pack_commands([item.args for item in batch]), check_health=False
+                    )
+                    for item in batch:
+                        try:
+                            reply = await connection.read_response(
+                                disable_decoding=item.raw, timeout=math.inf
+                            )
+                        except ResponseError as exc:
+                            item.settle(error=exc)
+                        else:
+                            item.settle(reply)
+                        read += 1
                 return
-            except CONNECTION_ERRORS as exc:
+            except (*CONNECTION_ERRORS, TimeoutError) as exc:
                 await self._drop()
                 if attempt == 1 and read == 0:
                     continue  # nothing came back: the connection was dead before the batch
-                error = exc if isinstance(exc, RedisConnectionError) else RedisConnectionError(str(exc))
+                error = (
+                    exc
+                    if isinstance(exc, RedisConnectionError)
+                    else RedisConnectionError(f"Redis did not answer: {type(exc).__name__} {exc}")
+                )
                 self._fail(batch[read:], error)
                 return
 
     async def _connect(self) -> AbstractConnection:
         if self._connection is None:
-            self._connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
+            connection.socket_timeout = None  # the lane's own deadline covers each batch
+            self._connection = connection
         return self._connection
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             await connection.disconnect(nowait=True)
+            connection.socket_timeout = self._timeout
             await self._pool.release(connection)
 
 
