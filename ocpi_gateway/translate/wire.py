@@ -64,9 +64,7 @@ def _wire(value: Any) -> Any:
     cls: type = type(value)
     if not isinstance(value, type) and _is_dataclass_type(cls):
         return {
-            camel: _wire(item)
-            for name, camel in _fields(cls)
-            if (item := getattr(value, name)) is not None
+            camel: _wire(item) for name, camel in _fields(cls) if (item := getattr(value, name)) is not None
         }
     return value
 
