@@ -2,7 +2,7 @@
 
 One port serves OCPI (``/ocpi/...``), the OCPP websocket (``/ocpp/{station_id}``), the
 admin API (``/admin/...``) and operations (``/health``, ``/ready``, ``/metrics``). The job
-worker runs in the same process. ``app.py`` and ``cli.py`` are the only modules that see
+worker runs in the same process. ``app.py`` and ``cli/`` are the only modules that see
 every package.
 """
 

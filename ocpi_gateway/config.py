@@ -1,6 +1,6 @@
 """The one frozen Settings object: TOML file first, then ``OCPI_GATEWAY__SECTION__KEY`` overrides.
 
-Only ``cli.py`` (and tests) call :func:`load_settings`; everything else receives the object,
+Only ``cli/commands.py`` (and tests) call :func:`load_settings`; everything else receives the object,
 so no module reads ``os.environ`` behind the caller's back.
 """
 
@@ -97,7 +97,7 @@ class OcpiSettings(_Section):
     rate_limit_session_per_minute: int = Field(default=60, ge=0)
     parties: tuple[PartySettings, ...] = ()
     token_owners: tuple[TokenOwnerSettings, ...] = ()
-    # Keeping partners informed (pushes.py, session_feed.py; README "Keeping the SCSP informed").
+    # Keeping partners informed (core/pushes.py, sessions/feed.py; README "Keeping the SCSP informed").
     push_after: Literal["sync", "async"] = "sync"
     push_horizon: int = Field(default=900, ge=300, le=3600)
     push_coalesce_seconds: float = Field(default=1.0, ge=0, le=60)

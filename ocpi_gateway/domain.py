@@ -54,7 +54,7 @@ class SessionStatus(StrEnum):
 
 
 class Usage(BaseModel):
-    """What the meter said about a session, for the OCPI Sessions module (``session_feed.py``).
+    """What the meter said about a session, for the OCPI Sessions module (``sessions/feed.py``).
 
     Energies are the station's import register in Wh; ``reported_*`` is what the last
     PUT/PATCH to partners carried, so the next PATCH adds one charging period for the rest.
@@ -177,7 +177,7 @@ class Job(BaseModel):
     # The validated OCPP 1.6 SetChargingProfile request (camelCase JSON) of the ocpp_* kinds.
     ocpp_request: dict[str, Any] | None = None
     # Keep the result as a job outcome for this many seconds (jobs with no response_url whose
-    # caller waits or polls instead, see ``outcomes.py``).
+    # caller waits or polls instead, see ``core/outcomes.py``).
     outcome_ttl: int | None = None
     # Where the backend keeps this job (a Redis stream entry id); not part of the stored job.
     receipt: str | None = Field(default=None, exclude=True)

@@ -3,7 +3,7 @@
 Counters and histograms live in one process-wide :data:`REGISTRY` (as in any
 ``prometheus_client`` program: one gateway process, one set of counters). Gauges that
 describe *state* (stations connected, sessions active, jobs queued and in flight) are not
-kept here: ``ops.py`` reads them from the running app at scrape time, so they can never
+kept here: ``ops/health.py`` reads them from the running app at scrape time, so they can never
 drift from the truth.
 
 Instrumented modules make one call per point and never touch metric objects directly:

@@ -1,7 +1,7 @@
 """Admin views for the CPO's levers: the station-wide limit and clearing a session's profile.
 
 Each stores a job and answers ``202 {"job_id": ...}`` (the job runs on the station's node,
-in order with the SCSPs' calls); the job's outcome stays readable through ``outcomes.py``.
+in order with the SCSPs' calls); the job's outcome stays readable through ``core/outcomes.py``.
 """
 
 from __future__ import annotations

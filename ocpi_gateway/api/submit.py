@@ -4,7 +4,7 @@ The same rules as OCPI steering, in the same order of cheapness: unknown or ende
 (404), not the partner's to steer (403), a body with problems (400), station not reachable
 (409); only then is the job stored, and only after its pending outcome is. The job runs
 through the ordinary queue and worker (per-station lane, the station's own link), and its
-result lands in the backend as a job outcome that the view waits for (``outcomes.py``).
+result lands in the backend as a job outcome that the view waits for (``core/outcomes.py``).
 """
 
 from __future__ import annotations

@@ -164,7 +164,7 @@ class Admission(Protocol):
 
 
 class OutcomeStore(Protocol):
-    """Job outcomes (JSON text) kept for a while for callers that poll (``outcomes.py``)."""
+    """Job outcomes (JSON text) kept for a while for callers that poll (``core/outcomes.py``)."""
 
     async def put(self, job_id: str, outcome: str, ttl: int) -> None:
         """Store or replace a job's outcome for ``ttl`` seconds."""
@@ -187,7 +187,7 @@ class Backend(Protocol):
 
     @property
     def parties(self) -> PartyStore:
-        """OCPI partners (see ``partystore.py``), shared by every node like sessions are."""
+        """OCPI partners (see ``backend/parties.py``), shared by every node like sessions are."""
         ...
 
     @property

@@ -23,7 +23,7 @@ PartySource = Literal["config", "handshake", "admin"]
 
 
 class OwnershipPolicy(BaseModel):
-    """Which sessions a partner may steer (decided in ``ownership.py``).
+    """Which sessions a partner may steer (decided in ``partners/ownership.py``).
 
     ``all``: any session not registered for another partner; ``emsps``: sessions whose token
     belongs to one of ``emsps`` (``CC*PID``); ``registered``: only sessions registered for this

@@ -10,7 +10,7 @@ The job sends the gateway's ChargePointMaxProfile / ChargingStationMaxProfile
 
 ``DELETE /admin/sessions/{session_id}/profile`` clears the gateway's profile of a session
 (a CLEAR job with no partner and no callback); its steering partners are then told too.
-Both answer with the stored job; its outcome stays readable through ``outcomes.py``.
+Both answer with the stored job; its outcome stays readable through ``core/outcomes.py``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ Triggers (each names the change, so logs say why a push went out):
 * station reports (2.0.1 NotifyChargingLimit, ClearedChargingLimit, TransactionEvent
   ChargingRateChanged; a CSMS's own profile seen in proxy mode), through
   ``SessionRegistry.add_profile_listener``;
-* the CPO's station-wide limit (``station_limits.py``), through the same listener;
+* the CPO's station-wide limit (``core/cpo_levers.py``), through the same listener;
 * job outcomes (:meth:`ProfilePushes.after_job`): another partner's PUT or DELETE on the
   session, the CPO clearing the session's profile, a profile re-applied after a reconnect.
 

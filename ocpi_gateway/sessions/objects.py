@@ -2,7 +2,7 @@
 
 Pure: a :class:`~ocpi_gateway.domain.Session` and the settings in, a validated
 :class:`OcpiSession` out, the same for the pull (``GET /ocpi/2.2.1/sessions``) and the
-pushes (``session_feed.py``). What OCPP does not tell the gateway comes from documented rules:
+pushes (``sessions/feed.py``). What OCPP does not tell the gateway comes from documented rules:
 
 * ``location_id``: ``[[ocpp.stations]] location_id``, else the station id;
   ``evse_uid``: the station's ``evses``/``evse_uid`` (``StationSettings.evse_uid_for``), else

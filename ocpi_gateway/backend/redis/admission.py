@@ -1,7 +1,7 @@
 """The synchronous path of a ChargingProfiles request on Redis: two scripts, two round trips.
 
 ``admit`` claims the idempotency key, counts the rate buckets, reads the session, its
-station's presence and the station's pending jobs in one script (``redis_scripts.ADMIT``);
+station's presence and the station's pending jobs in one script (``scripts.ADMIT``);
 ``accept`` stores the job and the request's answer in another (``ENQUEUE``). Done as separate
 calls this was seven round trips, most of the Redis backend's cost on the OCPI side.
 """

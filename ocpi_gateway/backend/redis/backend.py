@@ -1,8 +1,8 @@
 """The durable Redis backend: the same interface as the embedded one, shared by every node.
 
-Composition only: sessions, presence, guards and sequences live in ``redis_store``, jobs in
-``redis_jobs``, the synchronous admission of a request in ``redis_admission``, Lua in
-``redis_scripts``, key names in ``keys``. ``maintain`` keeps this node's heartbeat fresh and
+Composition only: sessions, presence, guards and sequences live in ``store``, jobs in
+``jobs``, the synchronous admission of a request in ``admission``, Lua in
+``scripts``, key names in ``backend/keys.py``. ``maintain`` keeps this node's heartbeat fresh and
 reclaims the jobs of dead nodes.
 """
 

@@ -1,7 +1,7 @@
 """Redis-backed stores: sessions, station presence, idempotency/rate guards, id sequences.
 
 Each method is one round trip, and writes of more than one key are one Lua script
-(``redis_scripts``) rather than a MULTI pipeline: redis-py's cost is per command, and a
+(``scripts``) rather than a MULTI pipeline: redis-py's cost is per command, and a
 script is one command. Every Redis failure becomes :class:`~ocpi_gateway.errors.BackendError`.
 """
 
@@ -188,7 +188,7 @@ class RedisSequences:
 
 
 class RedisPartyStore:
-    """Partners as JSON by key, plus a digest -> key index (see ``partystore.PartyStore``)."""
+    """Partners as JSON by key, plus a digest -> key index (see ``backend.parties.PartyStore``)."""
 
     def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
         self._redis = redis

@@ -1,7 +1,7 @@
 """Driver ``bus``: stations steered by a smart-charging service on an MQTT message bus.
 
 Each ``ocpp.v201`` call becomes one request message on ``ocpp.bus.request_topic``
-(``bus_wire.py`` has the format); the answer is the response with the same ``id`` on
+(``wire.py`` has the format); the answer is the response with the same ``id`` on
 ``ocpp.bus.response_topic``. One MQTT connection per node (``aiomqtt``) is kept open and
 re-opened after a broker outage; calls open while it drops fail as
 :class:`StationDisconnected` (the job runner tries again on the next connection), a call

@@ -181,7 +181,7 @@ class DirectStations:
     ) -> DirectLink | None:
         """The link for a station whose websocket is open; None when it was closed instead.
 
-        Direct mode answers the station itself; the proxy (``proxy.py``) overrides this.
+        Direct mode answers the station itself; the proxy (``stations/proxy/driver.py``) overrides this.
         """
         return DirectLink(
             self._charge_point(station_id, protocol, connection), connection, protocol, node_id=self._node_id

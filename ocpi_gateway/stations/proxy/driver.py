@@ -5,7 +5,7 @@ direct mode, and pass the same checks (known id, HTTP Basic under security profi
 subprotocol, flood guard, frame size). For each accepted websocket the gateway dials
 ``<upstream_url>/<station_id>`` (``[[ocpp.stations]] upstream_url`` overrides the URL per
 station) with the station's subprotocol and ``Authorization`` header, and relays the two
-(:mod:`.proxy_link`). A CSMS that cannot be reached closes the station with 1011; one that
+(:mod:`.link`). A CSMS that cannot be reached closes the station with 1011; one that
 refuses the handshake (401, 404 …) closes it with 1008 and the HTTP status as the reason.
 
 Everything else is direct mode's (:class:`DirectStations`): one link per station on this
