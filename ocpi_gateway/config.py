@@ -189,6 +189,8 @@ class OcppSettings(_Section):
     tls_cert: str = ""
     tls_key: str = ""
     max_frame_bytes: int = Field(default=262144, ge=1024)
+    # Broken OCPP-J frames one connection may send (each answered); the next closes it with 1002.
+    max_bad_frames: int = Field(default=10, ge=1, le=10000)
     max_messages_per_second: float = Field(default=50.0, gt=0)
     message_burst: int = Field(default=100, ge=1)
     stations: tuple[StationSettings, ...] = ()

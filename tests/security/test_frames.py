@@ -1,4 +1,4 @@
-"""The OCPP-J envelope reader: each broken frame gets the answer OCPP-J names, or none."""
+"""The OCPP-J envelope reader: each broken frame gets the answer OCPP-J names (responses: none)."""
 
 from __future__ import annotations
 
@@ -20,22 +20,22 @@ def answer_of(raw: str, version: str) -> list[object] | None:
 @pytest.mark.parametrize(
     ("raw", "v16", "v201"),
     [
-        ("not json", None, ["-1", "RpcFrameworkError"]),
-        ("{}", None, ["-1", "RpcFrameworkError"]),
-        ("[]", None, ["-1", "RpcFrameworkError"]),
-        ('[true, "a"]', None, ["-1", "RpcFrameworkError"]),
-        ("[2]", None, ["-1", "RpcFrameworkError"]),
-        ('[2, 17, "Heartbeat", {}]', None, ["-1", "RpcFrameworkError"]),
-        (json.dumps([2, "x" * 37, "Heartbeat", {}]), None, ["-1", "RpcFrameworkError"]),
-        ('[9, "m1"]', None, ["m1", "MessageTypeNotSupported"]),
+        ("not json", ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ("{}", ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ("[]", ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ('[true, "a"]', ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ("[2]", ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ('[2, 17, "Heartbeat", {}]', ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        (json.dumps([2, "x" * 37, "Heartbeat", {}]), ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ('[9, "m1"]', ["m1", "ProtocolError"], ["m1", "MessageTypeNotSupported"]),
         ('[2, "c1", ["Heartbeat"], {}]', ["c1", "FormationViolation"], ["c1", "RpcFrameworkError"]),
         ('[2, "c2", "Heartbeat"]', ["c2", "FormationViolation"], ["c2", "RpcFrameworkError"]),
         ('[2, "c3", "Heartbeat", []]', ["c3", "FormationViolation"], ["c3", "FormatViolation"]),
         ('[3, "r1"]', None, None),
         ('[3, "r2", []]', None, None),
         ('[4, "e1", "GenericError"]', None, None),
-        ("[" * 100_000 + "]" * 100_000, None, ["-1", "RpcFrameworkError"]),
-        ("[2, " + "9" * 5000 + "]", None, ["-1", "RpcFrameworkError"]),
+        ("[" * 100_000 + "]" * 100_000, ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
+        ("[2, " + "9" * 5000 + "]", ["-1", "ProtocolError"], ["-1", "RpcFrameworkError"]),
     ],
     ids=[
         "not-json",
@@ -57,7 +57,7 @@ def answer_of(raw: str, version: str) -> list[object] | None:
     ],
 )
 def test_broken_frames_get_the_named_answer(raw: str, v16: list[str] | None, v201: list[str] | None) -> None:
-    """1.6 answers only CALLs with a readable id; 2.0.1 also answers unreadable ones with id "-1"."""
+    """Every broken CALL or non-message is answered (id "-1" when none can be read); responses never are."""
     for version, expected in (("1.6", v16), ("2.0.1", v201)):
         answer = answer_of(raw, version)
         if expected is None:

@@ -78,26 +78,50 @@ class TestBrokenFrames:
         await boot_and_heartbeat(ws, "ocpp2.0.1")
         await healthy(gateway, raw_connect)
 
-    async def test_16_broken_frames_are_answered_or_dropped_and_the_socket_stays(
+    async def test_16_broken_frames_are_answered_and_the_socket_stays(
         self, gateway: Gateway, raw_connect: RawConnect
     ) -> None:
-        """1.6: unreadable frames are dropped, a CALL with a readable id gets its CALLERROR."""
+        """1.6: a frame that is no OCPP-J message gets ProtocolError (to id "-1" when none can be read)."""
         ws = await raw_connect(gateway, "BAD-1")
-        for garbage in (
-            "not json",
-            "{}",
-            "[]",
-            '[9, "x"]',
-            '[3, "nobody-asked", {}]',
-            '"text"',
-            "[" * 50_000,
+        for garbage, expected in (
+            ("not json", ["-1", "ProtocolError"]),
+            ("{}", ["-1", "ProtocolError"]),
+            ("[]", ["-1", "ProtocolError"]),
+            ("[2]", ["-1", "ProtocolError"]),
+            ('[9, "x"]', ["x", "ProtocolError"]),
+            ('"text"', ["-1", "ProtocolError"]),
+            ("[" * 50_000, ["-1", "ProtocolError"]),
         ):
             await ws.send_str(garbage)
+            assert (await answer_to(ws, expected[0]))[:3] == [4, *expected], garbage[:20]
+        await ws.send_str('[3, "nobody-asked", {}]')  # a well-formed response: dropped, not a violation
         await ws.send_str('[2, "c1", ["Heartbeat"], {}]')
         assert (await answer_to(ws, "c1"))[:3] == [4, "c1", "FormationViolation"]
         await ws.send_str('[2, "u1", "NoSuchAction", {}]')
         assert (await answer_to(ws, "u1"))[:3] == [4, "u1", "NotImplemented"]
         await boot_and_heartbeat(ws)
+        await healthy(gateway, raw_connect)
+
+    @pytest.mark.parametrize("protocol", ["ocpp1.6", "ocpp2.0.1"])
+    async def test_too_many_broken_frames_close_the_socket_with_1002(
+        self, gateway_factory: GatewayFactory, raw_connect: RawConnect, protocol: str
+    ) -> None:
+        """Below ``ocpp.max_bad_frames`` each broken frame is answered and the station carries on;
+        the frame that reaches the limit is answered, then the socket closes with 1002 and a reason."""
+        gateway = await gateway_factory(ocpp={**FAST, "max_bad_frames": 3})
+        ws = await raw_connect(gateway, "BAD-2", protocol=protocol)
+        code = "ProtocolError" if protocol == "ocpp1.6" else "RpcFrameworkError"
+        for garbage in ("not json", "{}"):
+            await ws.send_str(garbage)
+            assert (await answer_to(ws, "-1"))[:3] == [4, "-1", code]
+        await boot_and_heartbeat(ws, protocol)  # still connected, still served
+        await ws.send_str("[2]")
+        assert (await answer_to(ws, "-1"))[:3] == [4, "-1", code]
+        while (msg := await ws.receive()).type is WSMsgType.TEXT:
+            pass  # the gateway's own calls to a booted station may still arrive
+        assert msg.type is WSMsgType.CLOSE
+        assert ws.close_code == aiohttp.WSCloseCode.PROTOCOL_ERROR
+        assert msg.extra == "too many malformed OCPP-J frames (3)"
         await healthy(gateway, raw_connect)
 
     async def test_responses_nobody_waits_for_are_dropped(

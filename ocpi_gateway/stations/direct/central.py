@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import structlog
+from aiohttp import WSCloseCode
 from ocpp.charge_point import ChargePoint, camel_to_snake_case
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, CallResult, validate_payload
@@ -76,6 +77,7 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         self.details: dict[str, str] = {}
         # message id -> (action, the future its answer resolves)
         self._awaiting: dict[str, tuple[str, asyncio.Future[CallResult | CallError]]] = {}
+        self._bad_frames = 0  # broken frames on this connection (ocpp.max_bad_frames closes it)
 
     async def call(
         self,
@@ -132,6 +134,7 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
                 )
                 if frame.answer is not None:
                     await self._send(frame.answer)
+                await self._count_bad_frame()
             elif frame.message_type == CALL:
                 await self._route_call(frame)
             else:
@@ -144,6 +147,20 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
                 await self._send_quietly(call_error(frame.unique_id, "InternalError", "the CSMS failed"))
         finally:
             structlog.contextvars.unbind_contextvars("ocpp_message_id")
+
+    async def _count_bad_frame(self) -> None:
+        """Close the socket (1002, protocol error) once the station has sent too many broken frames.
+
+        Each broken frame is answered first, so a station's developer sees why; a station that
+        keeps sending them is broken or hostile, and answering forever would keep its cost on us.
+        """
+        self._bad_frames += 1
+        limit = self.settings.ocpp.max_bad_frames
+        if self._bad_frames >= limit:
+            log.warning("ocpp_bad_frames_closed", station_id=self.station_id, bad_frames=self._bad_frames)
+            await self._connection.close(
+                WSCloseCode.PROTOCOL_ERROR, f"too many malformed OCPP-J frames ({limit})"
+            )
 
     async def _route_call(self, frame: Frame) -> None:
         """Answer a CALL: NotImplemented/NotSupported without a handler, else run the handler."""

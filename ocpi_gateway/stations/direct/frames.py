@@ -7,11 +7,14 @@ back, chosen by OCPP-J:
 * 2.0.1 (section 4.2.3): a frame that is not JSON or whose message id cannot be read gets
   ``RpcFrameworkError`` with message id ``"-1"``; an unknown message type number gets
   ``MessageTypeNotSupported``; a CALL whose payload is not an object gets ``FormatViolation``.
-* 1.6 has no answer for a frame whose message id cannot be read, nor for unknown message
-  types: those are dropped (and logged by the caller). A CALL with a readable id but the
-  wrong shape gets ``FormationViolation`` (1.6 spells it so).
+* 1.6 names no answer for a frame whose message id cannot be read, nor for unknown message
+  types. Silence leaves a station's developer guessing, so the gateway answers them as 2.0.1
+  does, with 1.6's own code: ``ProtocolError`` (to message id ``"-1"`` when none can be read).
+  A CALL with a readable id but the wrong shape gets ``FormationViolation`` (1.6 spells it so).
 
-Responses (CALLRESULT / CALLERROR) are never answered, whatever is wrong with them.
+Responses (CALLRESULT / CALLERROR) are never answered, whatever is wrong with them. Every
+``BadFrame`` counts towards the station's limit of broken frames (``ocpp.max_bad_frames``,
+enforced by the caller, which then closes the socket).
 """
 
 from __future__ import annotations
@@ -58,10 +61,9 @@ def _readable_id(value: Any) -> str | None:
 
 
 def _unreadable(version: str, reason: str) -> BadFrame:
-    """No message id to answer to: 2.0.1 answers with id "-1", 1.6 drops."""
-    if _is_201(version):
-        return BadFrame(reason, call_error(UNREADABLE_ID, "RpcFrameworkError", reason))
-    return BadFrame(reason)
+    """No message id to answer to: the CALLERROR goes to id "-1" (2.0.1's rule, applied to 1.6 too)."""
+    code = "RpcFrameworkError" if _is_201(version) else "ProtocolError"
+    return BadFrame(reason, call_error(UNREADABLE_ID, code, reason))
 
 
 def read_frame(raw: str, version: str) -> Frame | BadFrame:
@@ -75,10 +77,11 @@ def read_frame(raw: str, version: str) -> Frame | BadFrame:
     kind = message[0]
     unique_id = _readable_id(message[1]) if len(message) > 1 else None
     if kind not in (CALL, CALLRESULT, CALLERROR):
-        if unique_id is not None and _is_201(version):
-            reason = f"message type {kind} is not supported"
-            return BadFrame(reason, call_error(unique_id, "MessageTypeNotSupported", reason))
-        return _unreadable(version, f"message type {kind} is not supported")
+        reason = f"message type {kind} is not supported"
+        if unique_id is not None:
+            code = "MessageTypeNotSupported" if _is_201(version) else "ProtocolError"
+            return BadFrame(reason, call_error(unique_id, code, reason))
+        return _unreadable(version, reason)
     if unique_id is None:
         if kind == CALL:
             return _unreadable(version, "message id is missing, not a string or longer than 36")
