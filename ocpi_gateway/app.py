@@ -25,6 +25,7 @@ from ocpi_gateway.api.routes import setup_api_routes
 from ocpi_gateway.appkeys import (
     BACKEND,
     DELIVERY,
+    ENDPOINTS,
     HISTORY,
     HTTP_CLIENT,
     LEVERS,
@@ -40,6 +41,7 @@ from ocpi_gateway.backend.memory import MemoryBackend
 from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.core.cpo_levers import CpoLevers
+from ocpi_gateway.core.endpoints import PartnerEndpoints
 from ocpi_gateway.core.history import History
 from ocpi_gateway.core.jobs import JobRunner
 from ocpi_gateway.core.pushes import ProfilePushes
@@ -120,9 +122,10 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     history = History()
     runner = JobRunner(settings, backend, sessions, stations, parties, delivery, history=history)
     # Keeping partners informed: ActiveChargingProfile pushes, CPO levers, Sessions pushes.
-    pushes = ProfilePushes(settings, backend, sessions, parties, delivery)
+    endpoints = PartnerEndpoints(parties, client)
+    pushes = ProfilePushes(settings, backend, sessions, parties, delivery, endpoints=endpoints)
     levers = CpoLevers(settings, backend, sessions)
-    feed = SessionFeed(settings, sessions, parties, delivery)
+    feed = SessionFeed(settings, sessions, parties, delivery, on_unreachable=endpoints.stale)
     sessions.add_profile_listener(pushes.on_profile_event)
     sessions.add_session_listener(feed.on_session_event)
     runner.kind_handlers |= {JobKind.PUSH: pushes.run_push, JobKind.LIMIT: levers.run_limit}
@@ -143,6 +146,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
     app[WORKER] = worker
     app[HISTORY] = history
     app[LEVERS] = levers
+    app[ENDPOINTS] = endpoints
 
     setup_routes(app)
     setup_admin_routes(app)
@@ -162,6 +166,7 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
     """Start the job loop with the app; stop it and release shared clients on cleanup."""
     backend = app[BACKEND]
     await app[STATIONS].start()
+    app[ENDPOINTS].start()  # partners' version details, read in the background
     tasks = [
         asyncio.create_task(backend.maintain(), name="backend-maintenance"),
         asyncio.create_task(app[WORKER].run(), name="worker"),
@@ -175,6 +180,7 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await app[WORKER].close()
+    await app[ENDPOINTS].close()
     await app[HTTP_CLIENT].aclose()
     await app[DELIVERY].close()
     await app[BACKEND].close()

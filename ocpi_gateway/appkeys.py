@@ -15,6 +15,7 @@ from ocpi_gateway.config import Settings
 if TYPE_CHECKING:
     from ocpi_gateway.backend.base import Backend
     from ocpi_gateway.core.cpo_levers import CpoLevers
+    from ocpi_gateway.core.endpoints import PartnerEndpoints
     from ocpi_gateway.core.history import History
     from ocpi_gateway.core.steering import Steering
     from ocpi_gateway.core.worker import Worker
@@ -34,3 +35,4 @@ DELIVERY: web.AppKey[ResultDelivery] = web.AppKey("delivery")
 WORKER: web.AppKey[Worker] = web.AppKey("worker")
 HISTORY: web.AppKey[History] = web.AppKey("history")
 LEVERS: web.AppKey[CpoLevers] = web.AppKey("levers")
+ENDPOINTS: web.AppKey[PartnerEndpoints] = web.AppKey("endpoints")

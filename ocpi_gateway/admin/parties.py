@@ -15,13 +15,14 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocpi_gateway.admin.auth import JSON, json_error, read_body, require_admin
-from ocpi_gateway.appkeys import HTTP_CLIENT, PARTIES, SETTINGS
+from ocpi_gateway.appkeys import ENDPOINTS, HTTP_CLIENT, PARTIES, SETTINGS
 from ocpi_gateway.backend.parties import OwnershipPolicy, PartyRecord, SteerPolicy
 from ocpi_gateway.config import EMSP_KEY_PATTERN
 from ocpi_gateway.core.handshake import TOKEN_PATTERN, register_with, unregister_with
 from ocpi_gateway.errors import MethodNotAllowed, OcpiError
 from ocpi_gateway.models.ocpi import versions_url
 from ocpi_gateway.partners.callbacks import allowed_hosts
+from ocpi_gateway.timeutil import format_utc
 
 EmspKey = Annotated[str, Field(pattern=EMSP_KEY_PATTERN)]
 Host = Annotated[str, Field(min_length=1, max_length=253)]
@@ -85,6 +86,9 @@ def party_json(party: PartyRecord) -> dict[str, Any]:
         "chargingprofiles_url": party.chargingprofiles_url,
         "sessions_url": party.sessions_url,
         "endpoints": [e.model_dump() for e in party.endpoints],
+        "endpoints_known": bool(party.endpoints),
+        "endpoints_read_at": format_utc(party.endpoints_read_at) if party.endpoints_read_at else None,
+        "endpoints_error": party.endpoints_error,
         "response_url_hosts": list(party.response_url_hosts),
         "allowed_callback_hosts": sorted(allowed_hosts(party)),
         "allow_private_callbacks": party.allow_private_callbacks,
@@ -185,6 +189,20 @@ async def remove_party(request: web.Request) -> web.Response:
     return web.json_response({"removed": party_json(party), "unregistered_at_partner": remote})
 
 
+async def refresh_endpoints(request: web.Request) -> web.Response:
+    """``POST /admin/parties/{key}/endpoints``: read the partner's version details again, now.
+
+    200 with the partner as stored: its endpoints when the read worked, else the endpoints it
+    had and ``endpoints_error`` saying why (an unreachable partner is not the operator's error).
+    """
+    require_admin(request)
+    party = await _known(request)
+    if not party.versions_url or not party.their_token:
+        raise json_error(web.HTTPConflict, f"{party.key} has no versions_url and token to read them with")
+    stored = await request.app[ENDPOINTS].refresh(party.key)
+    return web.json_response(party_json(stored or party))
+
+
 def setup_party_routes(app: web.Application) -> None:
     """Add ``/admin/parties``, ``/admin/parties/invite``, ``/admin/parties/register`` and ``/{key}``."""
     app.router.add_get("/admin/parties", list_parties)
@@ -193,3 +211,4 @@ def setup_party_routes(app: web.Application) -> None:
     party = app.router.add_resource("/admin/parties/{key}")
     party.add_route("PATCH", update_party)
     party.add_route("DELETE", remove_party)
+    app.router.add_post("/admin/parties/{key}/endpoints", refresh_endpoints)

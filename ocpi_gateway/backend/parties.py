@@ -13,6 +13,7 @@ A record never holds the token the partner calls us with, only its SHA-256 diges
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -68,6 +69,9 @@ class PartyRecord(BaseModel):
     their_token: str | None = None
     versions_url: str | None = None
     endpoints: tuple[Endpoint, ...] = ()
+    # When the endpoints were last read from versions_url, and why the last read failed (if it did).
+    endpoints_read_at: datetime | None = None
+    endpoints_error: str | None = None
     response_url_hosts: tuple[str, ...] = ()
     allow_private_callbacks: bool = False
     ownership: OwnershipPolicy = DEFAULT_POLICY

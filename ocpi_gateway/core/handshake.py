@@ -36,6 +36,7 @@ from ocpi_gateway.errors import (
 from ocpi_gateway.models.ocpi import VERSION, versions_url
 from ocpi_gateway.partners.callbacks import check_address
 from ocpi_gateway.partners.parties import PartyDirectory, encode_token, new_token
+from ocpi_gateway.timeutil import utcnow
 
 MAX_ANSWER_BYTES = 1 << 20
 # What a partner must publish in its 2.2.1 details: credentials (to rotate and unregister) and
@@ -112,6 +113,8 @@ def registered_record(
             "their_token": theirs.token,
             "versions_url": theirs.url,
             "endpoints": endpoints,
+            "endpoints_read_at": utcnow(),
+            "endpoints_error": None,
             "status": "registered",
             "source": "handshake",
         }
@@ -173,8 +176,16 @@ class HandshakeClient:
             raise ClientApiUnusable(f"{what}: OCPI status {code}")
         return envelope.get("data")
 
-    async def discover(self, versions_url: str, token: str) -> tuple[Endpoint, ...]:
+    async def discover(
+        self,
+        versions_url: str,
+        token: str,
+        required: tuple[tuple[str, str | None], ...] = REQUIRED_ENDPOINTS,
+    ) -> tuple[Endpoint, ...]:
         """Their 2.2.1 endpoints, read from ``versions_url`` with ``token``.
+
+        ``required``: the endpoints without which the answer is refused (the handshake needs
+        ``credentials`` and ``chargingprofiles``; a re-read of a known partner needs none).
 
         Raises:
             ClientApiUnusable: 3001, a call failed.
@@ -195,7 +206,7 @@ class HandshakeClient:
             endpoints = tuple(Endpoint.model_validate(e) for e in details["endpoints"])
         except (KeyError, TypeError, ValidationError):
             raise ClientApiUnusable(f"{VERSION} details: no valid endpoints list") from None
-        for identifier, role in REQUIRED_ENDPOINTS:
+        for identifier, role in required:
             if not any(e.identifier == identifier and role in (None, e.role.upper()) for e in endpoints):
                 named = f"{identifier} {role}" if role else identifier
                 raise NoMatchingEndpoints(f"the partner's {VERSION} details lack the {named} endpoint")

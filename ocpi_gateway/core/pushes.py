@@ -40,6 +40,7 @@ import structlog
 
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
+from ocpi_gateway.core.endpoints import PartnerEndpoints, wants_endpoints
 from ocpi_gateway.core.jobs import StationCall
 from ocpi_gateway.delivery.client import ResultDelivery
 from ocpi_gateway.domain import Job, JobKind, Session
@@ -100,7 +101,10 @@ class ProfilePushes:
         parties: PartyDirectory,
         delivery: ResultDelivery,
         clock: Callable[[], float] = time.time,
+        endpoints: PartnerEndpoints | None = None,
     ) -> None:
+        """``endpoints`` is told when a partner's chargingprofiles endpoint is missing or fails."""
+        self._endpoints = endpoints
         self._settings = settings
         self._backend = backend
         self._sessions = sessions
@@ -165,6 +169,8 @@ class ProfilePushes:
         party = await self._parties.get(key)
         if party is None or not party.registered or party.chargingprofiles_url is None:
             log.info("push_skipped", session_id=session.session_id, party=key, reason="no chargingprofiles")
+            if party is not None and self._endpoints is not None and wants_endpoints(party):
+                self._endpoints.stale(party.key, "no chargingprofiles endpoint")
             return 0
         if not may_steer(party, session, self._settings.ocpi.token_owners):
             log.info("push_skipped", session_id=session.session_id, party=key, reason="may not steer")
@@ -225,6 +231,8 @@ class ProfilePushes:
             endpoint=True,
         )
         log.info("push_sent" if delivered else "push_failed", composite=answer.profile is not None)
+        if not delivered and self._endpoints is not None:
+            self._endpoints.stale(party.key, "push failed")
         return ActiveChargingProfileResult(result=ACCEPTED if delivered else REJECTED, profile=active)
 
     def evse_maximum(self, session: Session, at: datetime, duration: int) -> ActiveChargingProfile:

@@ -150,6 +150,14 @@ def admin_paths() -> dict[str, Any]:
                 "adminToken",
             ),
         },
+        "/admin/parties/{key}/endpoints": {
+            "parameters": [key],
+            "post": op(
+                "read the partner's version details again now (their endpoints, or the error)",
+                {"200": answer("the partner, with what was read", PARTY), **admin_errors("404", "409")},
+                "adminToken",
+            ),
+        },
         "/admin/status": {
             "get": {
                 "summary": "the HTML status page (token as header or ?token=)",

@@ -136,12 +136,15 @@ STATION = obj(
     model=nullable(STR),
 )
 PARTY = obj(
-    ("key", "country_code", "party_id", "role", "status"),
+    ("key", "country_code", "party_id", "role", "status", "endpoints_known"),
     key=STR,
     country_code=STR,
     party_id=STR,
     role=STR,
     status=STR,
+    endpoints_known={"type": "boolean"},
+    endpoints_read_at=nullable(TIME),
+    endpoints_error=nullable(STR),
 )
 SERIES = nullable(
     obj(

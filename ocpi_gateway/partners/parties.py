@@ -61,6 +61,15 @@ def record_from_settings(settings: PartySettings) -> PartyRecord:
     )
 
 
+def _keep_endpoints(fresh: PartyRecord, existing: PartyRecord | None) -> PartyRecord:
+    """A config record written anew keeps the endpoints another node (or run) already read
+    from the same versions URL: they stay usable while this node reads them again."""
+    if existing is None or existing.versions_url != fresh.versions_url or not existing.endpoints:
+        return fresh
+    kept = ("endpoints", "endpoints_read_at", "endpoints_error")
+    return fresh.model_copy(update={name: getattr(existing, name) for name in kept})
+
+
 def token_candidates(header_value: str | None) -> list[str]:
     """The tokens an ``Authorization: Token X`` header may mean: Base64-decoded X, then raw X.
 
@@ -157,7 +166,7 @@ class PartyDirectory:
                     for settings in self._static:
                         existing = await self._store.get(settings.key)
                         if existing is None or existing.source == "config":
-                            await self._store.put(record_from_settings(settings))
+                            await self._store.put(_keep_endpoints(record_from_settings(settings), existing))
                     self._seeded = True
         return self._store
 

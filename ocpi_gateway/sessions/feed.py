@@ -58,7 +58,11 @@ class SessionFeed:
         parties: PartyDirectory,
         delivery: ResultDelivery,
         clock: Callable[[], float] = time.time,
+        on_unreachable: Callable[[str, str], None] | None = None,
     ) -> None:
+        """``on_unreachable(party_key, reason)``: a partner's sessions endpoint is missing or failed
+        (the app passes ``PartnerEndpoints.stale``, which reads their version details again)."""
+        self._on_unreachable = on_unreachable
         self._settings = settings
         self._sessions = sessions
         self._parties = parties
@@ -115,9 +119,14 @@ class SessionFeed:
 
     async def _targets(self, session: Session) -> list[Party]:
         token_owners = self._settings.ocpi.token_owners
+        parties = await self._parties.all()
+        if self._on_unreachable is not None:
+            for party in parties:
+                if party.registered and party.versions_url and party.their_token and not party.sessions_url:
+                    self._on_unreachable(party.key, "no sessions endpoint")
         return [
             party
-            for party in await self._parties.all()
+            for party in parties
             if party.registered and party.sessions_url and may_steer(party, session, token_owners)
         ]
 
@@ -158,6 +167,8 @@ class SessionFeed:
                 deadline=deadline,
                 endpoint=True,
             )
+            if not delivered and self._on_unreachable is not None:
+                self._on_unreachable(party.key, "session push failed")
             log.info(
                 "session_pushed" if delivered else "session_push_failed",
                 session_id=session_id,
