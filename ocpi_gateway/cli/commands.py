@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--stations", type=int, default=1)
     sim.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
     sim.add_argument("--start-transactions", action="store_true", help="start one transaction per station")
+    sim.add_argument(
+        "--meter-interval",
+        type=float,
+        default=30.0,
+        help="with --start-transactions: report energy every N seconds (0 = never; default 30)",
+    )
     sim.add_argument("--password", default=None, help="HTTP Basic password (security profile 1/2)")
     sim.add_argument("--prefix", default="SIM", help="station ids are PREFIX-0001, PREFIX-0002, ...")
 
@@ -165,6 +171,7 @@ def _simulate(args: argparse.Namespace) -> int:
             args.password,
             prefix=args.prefix,
             stop=stop,
+            meter_interval=args.meter_interval,
         )
     )
 

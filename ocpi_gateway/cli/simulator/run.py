@@ -21,6 +21,7 @@ from ocpi_gateway.timeutil import utcnow
 CONNECT_CONCURRENCY = 50
 RETRY_FIRST = 1.0
 RETRY_MAX = 30.0
+METER_POWER_W = 7400.0  # what a charging car draws in the simulation (32 A, one phase)
 
 
 def _print(line: str) -> None:
@@ -33,21 +34,46 @@ async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
             await stop.wait()
 
 
+async def _meter(station: SimulatedStation, interval: float) -> None:
+    """Report the energy of each running transaction every ``interval`` seconds, at 7.4 kW.
+
+    So the OCPI Sessions module has something to tell: each reading moves the session's kWh,
+    and the gateway PATCHes it to the partners (at most once per ``ocpi.session_patch_interval``).
+    """
+    energy_wh = 0.0
+    while True:
+        await asyncio.sleep(interval)
+        energy_wh += METER_POWER_W * interval / 3600
+        for transaction_id in list(station.transactions.values()):
+            with contextlib.suppress(ConnectionError, OCPPError, TimeoutError):
+                await station.send_meter_values(transaction_id, round(energy_wh), power_w=METER_POWER_W)
+
+
 async def _keep_running(
-    station: SimulatedStation, gate: asyncio.Semaphore, start_transactions: bool, stop: asyncio.Event
+    station: SimulatedStation,
+    gate: asyncio.Semaphore,
+    start_transactions: bool,
+    stop: asyncio.Event,
+    meter_interval: float = 0.0,
 ) -> None:
-    """Connect, optionally start a transaction, and reconnect whenever the link drops."""
+    """Connect, optionally start a transaction (and report its meter), reconnect whenever the link drops."""
     delay = RETRY_FIRST
     while not stop.is_set():
+        meter: asyncio.Task[None] | None = None
         try:
             async with gate:
                 await station.connect()
             delay = RETRY_FIRST
             if start_transactions and not station.transactions:
                 await station.start_transaction()
+            if start_transactions and meter_interval > 0:
+                meter = asyncio.create_task(_meter(station, meter_interval))
             await station.wait_disconnected(timeout=None)
         except (aiohttp.ClientError, ConnectionError, OSError, TimeoutError, OCPPError) as exc:
             _print(f"{station.station_id} connection failed: {type(exc).__name__} {exc}")
+        finally:
+            if meter is not None:
+                meter.cancel()
         if stop.is_set():
             break
         await _sleep_unless(stop, delay)
@@ -62,6 +88,7 @@ async def run_simulation(
     password: str | None,
     prefix: str = "SIM",
     stop: asyncio.Event | None = None,
+    meter_interval: float = 0.0,
 ) -> None:
     """Run ``stations`` charge points named ``{prefix}-0001``... against ``url`` until ``stop``.
 
@@ -73,6 +100,8 @@ async def run_simulation(
         password: HTTP Basic password (user = station id) for security profile 1/2.
         prefix: station id prefix.
         stop: set it to close every station and return; ``None`` runs until cancelled.
+        meter_interval: with ``start_transactions``, report each transaction's energy this often
+            (seconds; 0 = never).
     """
     stop = stop or asyncio.Event()
     _print(f"simulating {stations} {protocol} stations against {url}")
@@ -89,7 +118,10 @@ async def run_simulation(
             for n in range(1, stations + 1)
         ]
         gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        runners = [asyncio.create_task(_keep_running(s, gate, start_transactions, stop)) for s in fleet]
+        runners = [
+            asyncio.create_task(_keep_running(s, gate, start_transactions, stop, meter_interval))
+            for s in fleet
+        ]
         try:
             await stop.wait()
         finally:
