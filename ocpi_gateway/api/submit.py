@@ -20,13 +20,16 @@ from ocpi_gateway.api.validation import Problem, Scope, problems, session_proble
 from ocpi_gateway.backend.base import Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.core import outcomes
+from ocpi_gateway.core.ocpp_jobs import ocpp_call_plan
 from ocpi_gateway.core.steering import RequestContext, Steering
 from ocpi_gateway.domain import Electrical, Job, JobKind, Session, StationInfo
-from ocpi_gateway.errors import ApiError
+from ocpi_gateway.errors import ApiError, TranslationError
 from ocpi_gateway.partners.ownership import may_steer
 from ocpi_gateway.partners.parties import Party
 from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.timeutil import utcnow
 from ocpi_gateway.translate.ocpp_format import plain_json, substitute_unlimited
+from ocpi_gateway.translate.profiles import to_set_charging_profile
 
 log = structlog.get_logger(__name__)
 
@@ -113,6 +116,8 @@ class ProfileApi:
         request: dict[str, Any],
         ctx: RequestContext,
     ) -> outcomes.JobOutcome:
+        effective = self.effective(request, station.station_id)
+        self._dry_run(effective, session, station)
         now = self._clock()
         pending = await self._backend.jobs.pending(station.station_id)
         timeout = self._steering.announced_timeout(pending)
@@ -125,7 +130,7 @@ class ProfileApi:
             deadline=now + timeout,
             request_id=ctx.request_id,
             correlation_id=ctx.correlation_id,
-            ocpp_request=self.effective(request, station.station_id),
+            ocpp_request=effective,
             outcome_ttl=self._settings.api.outcome_ttl,
         )
         await outcomes.announce(self._backend, job)
@@ -148,6 +153,19 @@ class ProfileApi:
             state="pending",
             created=now,
         )
+
+    def _dry_run(self, request: dict[str, Any], session: Session | None, station: StationInfo) -> None:
+        """Translate once against the station's capabilities, as the job will: what the station
+        cannot take (too many periods, no smart charging, a transaction id its version cannot
+        carry) is refused now with the reason (409), and no job is stored."""
+        profile_id = (session.charging_profile_id if session is not None else None) or 1
+        try:
+            spec, target = ocpp_call_plan(
+                request, session, station.capabilities, self._settings, profile_id=profile_id, now=utcnow()
+            )
+            to_set_charging_profile(station.protocol, spec, target)
+        except (TranslationError, ValueError, KeyError) as exc:
+            raise ApiError(409, f"station {station.station_id} cannot take this profile: {exc}") from None
 
     async def job(self, party: Party, job_id: str) -> outcomes.JobOutcome:
         """A job's outcome for the partner that made it (404 for anyone else, or once expired)."""

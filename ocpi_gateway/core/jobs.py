@@ -44,8 +44,10 @@ from ocpi_gateway.partners.parties import PartyDirectory
 from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.driver import StationDirectory, StationLink
 from ocpi_gateway.timeutil import utcnow
+from ocpi_gateway.translate.ocpp_format import spec_from_request
 from ocpi_gateway.translate.profiles import (
     effective_stack_level,
+    ocpi_equivalent,
     to_clear_charging_profile,
     to_get_composite_schedule,
     to_set_charging_profile,
@@ -266,7 +268,17 @@ class JobRunner:
 
     async def _dispatch(self, job: Job, session: Session | None, link: StationLink) -> AnyResult:
         if job.kind in OCPP_JOB_KINDS:
-            return await run_ocpp_job(job, session, link, lambda payload: self._call(job, link, payload))
+            result = await run_ocpp_job(
+                job,
+                session,
+                link,
+                lambda payload: self._call(job, link, payload),
+                settings=self._settings,
+                place_on_session=self._place_on_session,
+            )
+            if job.kind is JobKind.OCPP_SESSION and session is not None and job.ocpp_request is not None:
+                await self._applied_from_api(job, session, result)
+            return result
         handler = self.kind_handlers.get(job.kind)
         if handler is not None:
             return await handler(job, session, link, lambda payload: self._call(job, link, payload))
@@ -297,13 +309,7 @@ class JobRunner:
         profile = job.profile if job.kind is JobKind.SET else session.applied_profile
         if profile is None:
             return _rejected(job.kind)
-        profile_id = session.charging_profile_id
-        if profile_id is None:
-            new_id = profile_id = await self._backend.next_profile_id(session.station_id)
-            stored = await self._sessions.update(
-                session.session_id, lambda s: setattr(s, "charging_profile_id", new_id), known=session
-            )
-            session = stored or session.model_copy(update={"charging_profile_id": new_id})
+        session, profile_id = await self._place_on_session(session)
         target = profile_target(session, link.capabilities, self._settings, profile_id)
         payload = to_set_charging_profile(link.protocol, profile, target)
         result = set_result(link.protocol, await self._call(job, link, payload))
@@ -317,6 +323,33 @@ class JobRunner:
             # ``known``: one round trip when nothing changed the session during the call.
             self._remember(job, await self._sessions.update(session.session_id, applied, known=session))
         return ChargingProfileResult(result=result)
+
+    async def _applied_from_api(self, job: Job, session: Session, result: OcppJobResult) -> None:
+        """An accepted OCPP-format profile is now the session's profile: GET and re-apply use it."""
+        if result.result is not ChargingProfileResultType.ACCEPTED or job.ocpp_request is None:
+            return
+        applied = ocpi_equivalent(spec_from_request(job.ocpp_request))
+
+        def mark(fresh: Session) -> None:
+            fresh.applied_profile = applied
+            fresh.applied_by = job.party
+
+        self._remember(job, await self._sessions.update(session.session_id, mark))
+
+    async def _place_on_session(self, session: Session) -> tuple[Session, int]:
+        """The session's gateway profile id, allocated (and stored) on first use.
+
+        Every way of setting a session's profile (OCPI PUT, the OCPP-format API, reapply)
+        uses this one id, so each replaces the last at the station and DELETE clears it.
+        """
+        profile_id = session.charging_profile_id
+        if profile_id is None:
+            new_id = profile_id = await self._backend.next_profile_id(session.station_id)
+            stored = await self._sessions.update(
+                session.session_id, lambda s: setattr(s, "charging_profile_id", new_id), known=session
+            )
+            session = stored or session.model_copy(update={"charging_profile_id": new_id})
+        return session, profile_id
 
     async def _get(self, job: Job, session: Session, link: StationLink) -> AnyResult:
         requested_at = utcnow()

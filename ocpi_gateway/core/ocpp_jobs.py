@@ -1,20 +1,28 @@
 """Running a partner's OCPP-format SetChargingProfile job (``/api/v1``) against its station.
 
 ``jobs.JobRunner`` finds the station's link, retries after a dropped link and stores the
-outcome; this module only turns the stored OCPP 1.6 request into the call the station's
-protocol takes (``api/convert.py``), makes the call and keeps the station's own answer
-(``status`` and 2.0.1 ``statusInfo``), which the partner sees instead of an OCPI result.
+outcome; this module turns the stored OCPP 1.6 request into a ``ProfileSpec``
+(``translate/ocpp_format.py``) and sends it through the same capability-aware translation as an
+OCPI profile (``translate/profiles.py``). A session's request is placed as the session's own
+gateway profile (``place_on_session`` gives its profile id), so OCPI and the API replace each
+other and an OCPI DELETE clears it. The station's own answer (``status`` and 2.0.1
+``statusInfo``) is kept, which the partner sees instead of an OCPI result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import structlog
 
-from ocpi_gateway.domain import Job, JobKind, Session
+from ocpi_gateway.config import Settings
+from ocpi_gateway.core.steering import profile_target
+from ocpi_gateway.domain import Capabilities, Electrical, Job, JobKind, Session
 from ocpi_gateway.errors import (
+    NotSupportedByStation,
     StationCallError,
     StationDisconnected,
     StationError,
@@ -25,11 +33,13 @@ from ocpi_gateway.errors import (
 from ocpi_gateway.models.ocpi import ChargingProfileResult, ChargingProfileResultType
 from ocpi_gateway.stations.driver import StationLink
 from ocpi_gateway.timeutil import utcnow
-from ocpi_gateway.translate.ocpp_format import to_station_call
+from ocpi_gateway.translate.ocpp_format import spec_from_request, station_target
+from ocpi_gateway.translate.profiles import TX_PROFILE, ProfileSpec, ProfileTarget, to_set_charging_profile
 
 log = structlog.get_logger(__name__)
 
 OCPP_JOB_KINDS = frozenset({JobKind.OCPP_SESSION, JobKind.OCPP_STATION})
+SessionPlacement = Callable[[Session], Awaitable[tuple[Session, int]]]
 
 
 class OcppJobResult(ChargingProfileResult):
@@ -72,8 +82,37 @@ def _status_info(response: Any) -> dict[str, Any] | None:
     return out or None
 
 
+def ocpp_call_plan(
+    request: dict[str, Any],
+    session: Session | None,
+    capabilities: Capabilities,
+    settings: Settings,
+    *,
+    profile_id: int,
+    now: datetime,
+) -> tuple[ProfileSpec, ProfileTarget]:
+    """The spec and placement of an OCPP-format request: on the session's own profile, or as sent.
+
+    A session's request becomes the session's TxProfile under ``profile_id`` (the session's
+    gateway profile id) at ``ocpp.stack_level``; a station-level one keeps its own placement.
+    The job uses it to build the call, the API's admission for a dry run.
+    """
+    spec = spec_from_request(request)
+    if session is not None:
+        target = replace(profile_target(session, capabilities, settings, profile_id), now=now)
+        return replace(spec, purpose=TX_PROFILE), target
+    electrical = Electrical(voltage=settings.ocpp.voltage, phases=settings.ocpp.default_phases)
+    return spec, station_target(request, capabilities, electrical, now=now)
+
+
 async def run_ocpp_job(
-    job: Job, session: Session | None, link: StationLink, call: Callable[[Any], Awaitable[Any]]
+    job: Job,
+    session: Session | None,
+    link: StationLink,
+    call: Callable[[Any], Awaitable[Any]],
+    *,
+    settings: Settings,
+    place_on_session: SessionPlacement,
 ) -> OcppJobResult:
     """Send the job's request to the station and keep its answer.
 
@@ -83,15 +122,18 @@ async def run_ocpp_job(
     protocol = link.protocol.value
     if job.ocpp_request is None:
         return _rejected("Untranslatable", "the job carries no OCPP request", protocol)
-    on_session = job.kind is JobKind.OCPP_SESSION and session is not None
+    on_session = session if job.kind is JobKind.OCPP_SESSION else None
     try:
-        payload = to_station_call(
-            job.ocpp_request,
-            link.protocol,
-            now=utcnow(),
-            connector_id=session.evse_id if on_session and session is not None else None,
-            transaction_id=session.transaction_id if on_session and session is not None else None,
+        profile_id = 0
+        if on_session is not None:
+            on_session, profile_id = await place_on_session(on_session)
+        spec, target = ocpp_call_plan(
+            job.ocpp_request, on_session, link.capabilities, settings, profile_id=profile_id, now=utcnow()
         )
+        payload = to_set_charging_profile(link.protocol, spec, target)
+    except NotSupportedByStation as exc:
+        log.info("ocpp_job_untranslatable", reason=str(exc))
+        return _rejected("NotSupported", str(exc), protocol)
     except (TranslationError, ValueError, KeyError) as exc:
         log.info("ocpp_job_untranslatable", reason=str(exc))
         return _rejected("Untranslatable", str(exc), protocol)

@@ -1,14 +1,19 @@
-"""OCPI ChargingProfile -> OCPP request dataclasses (SetChargingProfile, Clear..., GetCompositeSchedule).
+"""Every profile format -> OCPP request dataclasses (SetChargingProfile, Clear..., GetCompositeSchedule).
 
 Pure: data in, ``ocpp`` package dataclasses out, so the same code serves the job worker,
-the sync dry run in steering and the ``translate`` CLI command. The version-neutral work
-(unit choice, W<->A conversion, flooring, stack level, kind) happens once in
-:func:`_plan`; the two builders only lay the result out the way each OCPP version wants.
+the sync dry runs (steering, the OCPP-format API) and the ``translate`` CLI command. Every
+format becomes one :class:`ProfileSpec` first: an OCPI ChargingProfile through
+:func:`spec_from_ocpi`, a partner's OCPP 1.6 SetChargingProfile body through
+``translate.ocpp_format.spec_from_request``. The version-neutral work (the station's
+capabilities, unit choice, W<->A conversion with the period's phases, flooring, stack level,
+kind) then happens once in :func:`_plan`; the two builders only lay the result out the way
+each OCPP version wants.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from ocpp.v16 import call as call16
@@ -26,6 +31,49 @@ from ocpi_gateway.translate import units
 
 _UNITS = ("A", "W")
 _MAX_TX_ID_201 = 36  # OCPP 2.0.1 transactionId is identifierString(36)
+TX_PROFILE = "TxProfile"
+PURPOSES = ("TxProfile", "TxDefaultProfile", "ChargePointMaxProfile")
+PURPOSE_201 = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpec:
+    """One period as the partner wrote it; ``number_phases`` only when it said so."""
+
+    start_period: int
+    limit: float
+    number_phases: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSpec:
+    """A charging profile in no format at all: what OCPI and OCPP-format requests both become.
+
+    ``kind`` ``None`` means "Absolute when ``start_schedule`` is given, else Relative" (OCPI).
+    ``purpose`` is an OCPP 1.6 name; the 2.0.1 builder renames ChargePointMaxProfile.
+    """
+
+    unit: str
+    periods: tuple[PeriodSpec, ...]
+    start_schedule: datetime | None = None
+    duration: int | None = None
+    min_charging_rate: float | None = None
+    purpose: str = TX_PROFILE
+    kind: str | None = None
+    recurrency_kind: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+
+def spec_from_ocpi(profile: ChargingProfile) -> ProfileSpec:
+    """An OCPI ChargingProfile (a TxProfile for the session, Absolute when it has a start)."""
+    return ProfileSpec(
+        unit=profile.charging_rate_unit.value,
+        periods=tuple(PeriodSpec(p.start_period, p.limit) for p in profile.charging_profile_period),
+        start_schedule=profile.start_date_time,
+        duration=profile.duration,
+        min_charging_rate=profile.min_charging_rate,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,11 +86,14 @@ class ProfileTarget:
     """
 
     connector_id: int
-    transaction_id: str
+    transaction_id: str | None
     profile_id: int
     stack_level: int
     capabilities: Capabilities
     electrical: Electrical
+    # 2.0.1 needs a startSchedule for Absolute and Recurring profiles (K01.FR.40): this one when
+    # the request named none (``translate`` reads no clock; the caller passes the time).
+    now: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +108,45 @@ class _Plan:
     """The version-neutral schedule: what both OCPP versions agree on."""
 
     unit: str
-    absolute: bool
+    kind: str
     start_schedule: str | None
     duration: int | None
     min_charging_rate: float | None
     periods: list[_Period]
     stack_level: int
+    purpose: str
+    recurrency_kind: str | None
+    valid_from: str | None
+    valid_to: str | None
+
+
+def ocpi_equivalent(spec: ProfileSpec) -> ChargingProfile | None:
+    """The OCPI ChargingProfile that says what ``spec`` says, when OCPI can say it.
+
+    A session whose profile came in OCPP format keeps this as its applied profile (what GET
+    and a reconnect's re-apply use). ``None`` for what OCPI has no words for: a recurring
+    profile, another purpose, or per-period phases that differ from each other.
+    """
+    phases = {p.number_phases for p in spec.periods}
+    if spec.purpose != TX_PROFILE or spec.kind == "Recurring" or len(phases) > 1:
+        return None
+    try:
+        return ChargingProfile.model_validate(
+            {
+                "start_date_time": spec.start_schedule if spec.kind != "Relative" else None,
+                "duration": spec.duration,
+                "charging_rate_unit": spec.unit,
+                "min_charging_rate": None
+                if spec.min_charging_rate is None
+                else units.floor_tenth(spec.min_charging_rate),
+                "charging_profile_period": [
+                    {"start_period": p.start_period, "limit": units.floor_tenth(p.limit)}
+                    for p in spec.periods
+                ],
+            }
+        )
+    except ValueError:  # pydantic's ValidationError is a ValueError
+        return None
 
 
 def choose_unit(requested: str, capabilities: Capabilities) -> str:
@@ -91,19 +175,21 @@ def effective_stack_level(configured: int, capabilities: Capabilities) -> int:
     return max(level, 0)
 
 
-def _plan(profile: ChargingProfile, target: ProfileTarget) -> _Plan:
+def _plan(spec: ProfileSpec, target: ProfileTarget) -> _Plan:
     """Check the profile against the station and convert it; raise if the station cannot take it."""
     caps = target.capabilities
     if not caps.smart_charging:
         raise NotSupportedByStation("the station does not support smart charging")
-    if target.connector_id <= 0:
+    if spec.purpose not in PURPOSES:
+        raise TranslationError(f"unknown charging profile purpose {spec.purpose!r}")
+    if spec.purpose == TX_PROFILE and target.connector_id <= 0:
         raise TranslationError(f"a TxProfile needs a connector/EVSE id > 0, got {target.connector_id}")
-    count = len(profile.charging_profile_period)
+    count = len(spec.periods)
     if caps.max_periods is not None and count > caps.max_periods:
         raise TranslationError(
             f"profile has {count} periods but the station accepts at most {caps.max_periods}"
         )
-    requested = profile.charging_rate_unit.value
+    requested = spec.unit
     unit = choose_unit(requested, caps)
     converted = unit != requested
     electrical = target.electrical
@@ -112,26 +198,35 @@ def _plan(profile: ChargingProfile, target: ProfileTarget) -> _Plan:
             f"cannot convert {requested} to {unit} with voltage {electrical.voltage} "
             f"and {electrical.phases} phases"
         )
-    phases = electrical.phases if converted else None
-    periods = [
-        _Period(p.start_period, units.convert(p.limit, requested, unit, electrical), phases)
-        for p in profile.charging_profile_period
-    ]
-    min_rate = profile.min_charging_rate
-    start = profile.start_date_time
+    periods = []
+    for p in spec.periods:
+        # A period that names its phases converts with them (7,000 W on one phase is 30.4 A,
+        # not 10.1); one that does not takes ``ocpp.default_phases``, written out when converted.
+        phases = p.number_phases or (electrical.phases if converted else None)
+        at = replace(electrical, phases=phases) if phases else electrical
+        periods.append(_Period(p.start_period, units.convert(p.limit, requested, unit, at), phases))
+    min_rate = spec.min_charging_rate
+    kind = spec.kind or ("Absolute" if spec.start_schedule is not None else "Relative")
+    start = spec.start_schedule
     return _Plan(
         unit=unit,
-        absolute=start is not None,
+        kind=kind,
         start_schedule=format_utc(start) if start is not None else None,
-        duration=profile.duration,
+        duration=spec.duration,
         min_charging_rate=None if min_rate is None else units.convert(min_rate, requested, unit, electrical),
         periods=periods,
         stack_level=effective_stack_level(target.stack_level, caps),
+        purpose=spec.purpose,
+        recurrency_kind=spec.recurrency_kind,
+        valid_from=format_utc(spec.valid_from) if spec.valid_from is not None else None,
+        valid_to=format_utc(spec.valid_to) if spec.valid_to is not None else None,
     )
 
 
-def to_set_charging_profile(version: OcppVersion, profile: ChargingProfile, target: ProfileTarget) -> Any:
-    """A TxProfile SetChargingProfile request for the session's transaction.
+def to_set_charging_profile(
+    version: OcppVersion, profile: ChargingProfile | ProfileSpec, target: ProfileTarget
+) -> Any:
+    """The SetChargingProfile request for ``target`` (a session's TxProfile, or a station-level one).
 
     Returns an ``ocpp.v16.call.SetChargingProfile`` or ``ocpp.v201.call.SetChargingProfile``.
     Limits are floats floored to 0.1 (the 1.6 package checks ``multipleOf 0.1`` and
@@ -141,19 +236,22 @@ def to_set_charging_profile(version: OcppVersion, profile: ChargingProfile, targ
         NotSupportedByStation: the station has no smart charging.
         TranslationError: too many periods, a bad connector or transaction id.
     """
-    plan = _plan(profile, target)
+    spec = profile if isinstance(profile, ProfileSpec) else spec_from_ocpi(profile)
+    plan = _plan(spec, target)
     if version is OcppVersion.V16:
         return _set16(plan, target)
     return _set201(plan, target)
 
 
 def _set16(plan: _Plan, target: ProfileTarget) -> Any:
-    try:
-        transaction_id = int(target.transaction_id)
-    except ValueError:
-        raise TranslationError(
-            f"OCPP 1.6 needs an integer transaction id, got {target.transaction_id!r}"
-        ) from None
+    transaction_id = None
+    if plan.purpose == TX_PROFILE and target.transaction_id is not None:
+        try:
+            transaction_id = int(target.transaction_id)
+        except ValueError:
+            raise TranslationError(
+                f"OCPP 1.6 needs an integer transaction id, got {target.transaction_id!r}"
+            ) from None
     schedule = types16.ChargingSchedule(
         charging_rate_unit=enums16.ChargingRateUnitType(plan.unit),
         charging_schedule_period=[
@@ -166,26 +264,35 @@ def _set16(plan: _Plan, target: ProfileTarget) -> Any:
         start_schedule=plan.start_schedule,
         min_charging_rate=plan.min_charging_rate,
     )
-    kind = enums16.ChargingProfileKindType
     return call16.SetChargingProfile(
         connector_id=target.connector_id,
         cs_charging_profiles=types16.ChargingProfile(
             charging_profile_id=target.profile_id,
             stack_level=plan.stack_level,
-            charging_profile_purpose=enums16.ChargingProfilePurposeType.tx_profile,
-            charging_profile_kind=kind.absolute if plan.absolute else kind.relative,
+            charging_profile_purpose=enums16.ChargingProfilePurposeType(plan.purpose),
+            charging_profile_kind=enums16.ChargingProfileKindType(plan.kind),
             charging_schedule=schedule,
             transaction_id=transaction_id,
+            recurrency_kind=None
+            if plan.recurrency_kind is None
+            else enums16.RecurrencyKind(plan.recurrency_kind),
+            valid_from=plan.valid_from,
+            valid_to=plan.valid_to,
         ),
     )
 
 
 def _set201(plan: _Plan, target: ProfileTarget) -> Any:
-    transaction_id = target.transaction_id
-    if not transaction_id or len(transaction_id) > _MAX_TX_ID_201:
+    transaction_id = target.transaction_id if plan.purpose == TX_PROFILE else None
+    if plan.purpose == TX_PROFILE and (not transaction_id or len(transaction_id) > _MAX_TX_ID_201):
         raise TranslationError(
             f"OCPP 2.0.1 needs a transaction id of 1..{_MAX_TX_ID_201} characters, got {transaction_id!r}"
         )
+    start = plan.start_schedule
+    if plan.kind == "Relative":
+        start = None  # K01.FR.41: a Relative profile has no startSchedule
+    elif start is None and target.now is not None:
+        start = format_utc(target.now)  # K01.FR.40: Absolute and Recurring need one
     schedule = types201.ChargingScheduleType(
         id=target.profile_id,
         charging_rate_unit=enums201.ChargingRateUnitEnumType(plan.unit),
@@ -195,20 +302,25 @@ def _set201(plan: _Plan, target: ProfileTarget) -> Any:
             )
             for p in plan.periods
         ],
-        start_schedule=plan.start_schedule,
+        start_schedule=start,
         duration=plan.duration,
         min_charging_rate=plan.min_charging_rate,
     )
-    kind = enums201.ChargingProfileKindEnumType
+    recurrency = plan.recurrency_kind
     return call201.SetChargingProfile(
         evse_id=target.connector_id,
         charging_profile=types201.ChargingProfileType(
             id=target.profile_id,
             stack_level=plan.stack_level,
-            charging_profile_purpose=enums201.ChargingProfilePurposeEnumType.tx_profile,
-            charging_profile_kind=kind.absolute if plan.absolute else kind.relative,
+            charging_profile_purpose=enums201.ChargingProfilePurposeEnumType(
+                PURPOSE_201.get(plan.purpose, plan.purpose)
+            ),
+            charging_profile_kind=enums201.ChargingProfileKindEnumType(plan.kind),
             charging_schedule=[schedule],
             transaction_id=transaction_id,
+            recurrency_kind=None if recurrency is None else enums201.RecurrencyKindEnumType(recurrency),
+            valid_from=plan.valid_from,
+            valid_to=plan.valid_to,
         ),
     )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ocpi_gateway.appkeys import BACKEND
+from ocpi_gateway.appkeys import BACKEND, SESSIONS
 from tests.api.support import AXLE_BODY, api, axle_body
 from tests.conftest import SCSP_TOKEN, TOKEN_A_ONLY, Gateway, StationFactory
 from tests.e2e.test_flows import started
@@ -52,27 +52,43 @@ class TestSessionProfile:
         assert schedule["chargingRateUnit"] == "W"
         assert [p["limit"] for p in schedule["chargingSchedulePeriod"]] == [4600.0, 7360.0]
 
-    async def test_stack_level_and_transaction_are_the_sessions(
+    async def test_stack_level_profile_id_and_transaction_are_the_sessions(
         self, gateway: Gateway, station_factory: StationFactory, protocol: str
     ) -> None:
-        """The partner's stackLevel 1100 is kept and the TxProfile carries the session's transaction."""
+        """The partner's stackLevel 1100 and id 77 give way to the session's own gateway profile
+        (``ocpp.stack_level``, the session's profile id) and its transaction."""
         station, session_id = await steer_ready(gateway, station_factory, protocol)
         await api("PUT", gateway.base_url, SESSION_PATH.format(session_id), SCSP_TOKEN, json=AXLE_BODY)
         sent = await station.wait_for_call("SetChargingProfile")
         profile = sent["csChargingProfiles"] if protocol == "ocpp1.6" else sent["chargingProfile"]
-        assert profile["stackLevel"] == 1100
+        session = await gateway.app[SESSIONS].get(session_id)
+        assert session is not None
+        assert profile["stackLevel"] == gateway.settings.ocpp.stack_level
+        assert profile.get("chargingProfileId", profile.get("id")) == session.charging_profile_id
         assert str(profile["transactionId"]) == station.transactions[1]
 
     async def test_station_refusal_is_the_answer(
         self, gateway: Gateway, station_factory: StationFactory, protocol: str
     ) -> None:
-        """A station that cannot take the stack level answers Rejected, and so does the API."""
-        _station, session_id = await started(station_factory, gateway, protocol)  # max stack level 10
+        """A station that refuses the profile answers Rejected, and so does the API."""
+        _station, session_id = await started(station_factory, gateway, protocol, behaviour="reject")
         response = await api(
             "PUT", gateway.base_url, SESSION_PATH.format(session_id), SCSP_TOKEN, json=AXLE_BODY
         )
         assert response.status_code == 200
         assert response.json()["status"] == "Rejected"
+
+    async def test_what_the_station_cannot_take_is_refused_before_it_is_called(
+        self, gateway: Gateway, station_factory: StationFactory, protocol: str
+    ) -> None:
+        """Two periods for a station that takes one: 409 with the reason, no job, no call."""
+        station, session_id = await started(station_factory, gateway, protocol, max_periods=1)
+        response = await api(
+            "PUT", gateway.base_url, SESSION_PATH.format(session_id), SCSP_TOKEN, json=AXLE_BODY
+        )
+        assert response.status_code == 409
+        assert "at most 1" in response.text
+        assert not [action for action, _ in station.received if action == "SetChargingProfile"]
 
     async def test_silent_station_leaves_a_job_to_poll(
         self, gateway_factory: Any, station_factory: StationFactory

@@ -24,7 +24,7 @@ async def test_session_profile_through_the_csms_api(
     assert response.json()["status"] == "Accepted"
     assert response.json()["protocol"] == "ocpp2.0.1"
     profile = (await mock_csms.next_request("/charging-profiles")).body["chargingProfile"]
-    assert profile["stackLevel"] == 1100
+    assert profile["stackLevel"] == gateway.settings.ocpp.stack_level  # the session's own profile
     assert profile["transactionId"] == "tx-1"
     periods = profile["chargingSchedule"][0]["chargingSchedulePeriod"]
     assert periods == [
