@@ -16,6 +16,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from ocpi_gateway.cli.conformance.command import add_parser as add_conformance_parser
+from ocpi_gateway.cli.conformance.command import run as run_conformance_command
 from ocpi_gateway.cli.parties import add_parties_parser
 from ocpi_gateway.config import Settings, load_settings
 from ocpi_gateway.errors import ConfigError, GatewayError
@@ -79,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     tr.add_argument("--transaction-id", default="1")
     tr.add_argument("--profile-id", type=int, default=1000)
     tr.add_argument("--stack-level", type=int, default=1)
+
+    add_conformance_parser(sub)
 
     stations = sub.add_parser("stations", help="station credentials")
     stations_sub = stations.add_subparsers(dest="stations_command", required=True)
@@ -213,7 +217,13 @@ def _parties(args: argparse.Namespace) -> int:
     return run_parties(args, _load(args.config))
 
 
+def _conformance(args: argparse.Namespace) -> int:
+    configure_logging("console", "warning")
+    return run_conformance_command(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "conformance": _conformance,
     "stations": _stations,
     "serve": _serve,
     "simulate": _simulate,
