@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="gateway + simulated station + mock SCSP: PUT, GET, DELETE")
     demo.add_argument("--protocol", choices=["ocpp1.6", "ocpp2.0.1"], default="ocpp1.6")
+    demo.add_argument(
+        "--conformance", action="store_true", help="run the conformance kit against the demo gateway"
+    )
 
     add_parties_parser(sub)
 
@@ -193,7 +196,13 @@ def _demo(args: argparse.Namespace) -> int:
     from ocpi_gateway.cli.demo import run_demo
 
     configure_logging("console", "warning")
-    return run_until_signal(lambda stop: run_demo(args.protocol, stop=stop))
+    passed: list[bool] = []
+
+    async def main(stop: asyncio.Event) -> None:
+        passed.append(await run_demo(args.protocol, stop=stop, conformance=args.conformance))
+
+    run_until_signal(main)
+    return 0 if all(passed) else 1
 
 
 def _translate(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 from functools import partial
 from typing import Any
 
@@ -66,8 +67,15 @@ def demo_settings(port: int, scsp_base: str) -> Settings:
     )
 
 
-async def run_demo(protocol: str = "ocpp1.6", stop: asyncio.Event | None = None) -> None:
-    """Run the walk-through once; ``stop`` (SIGINT) cuts it short cleanly."""
+async def run_demo(
+    protocol: str = "ocpp1.6", stop: asyncio.Event | None = None, *, conformance: bool = False
+) -> bool:
+    """Run the walk-through once; ``stop`` (SIGINT) cuts it short cleanly.
+
+    ``conformance``: instead of the walk-through, run the conformance kit against this local
+    gateway and its simulated station (what ``ocpi-gateway conformance`` does against any CPO).
+    False when the kit found a failure.
+    """
     port = free_port()
     scsp = MockScsp(token=GATEWAY_TOKEN, our_token=SCSP_TOKEN, quiet=True)
     await scsp.start()
@@ -85,7 +93,8 @@ async def run_demo(protocol: str = "ocpp1.6", stop: asyncio.Event | None = None)
         session_id = await station.start_transaction(connector_id=1, id_tag="DEMO-TAG")
         await asyncio.sleep(0.3)
         _show(f"Transaction started: OCPI session_id = {session_id}")
-        task = asyncio.create_task(_walk(scsp, station, gateway, session_id))
+        walk = _conformance(gateway, session_id) if conformance else _walk(scsp, station, gateway, session_id)
+        task = asyncio.create_task(walk)
         waiter = asyncio.create_task(stop.wait()) if stop is not None else None
         done, _ = await asyncio.wait(
             {task, *([waiter] if waiter else [])}, return_when=asyncio.FIRST_COMPLETED
@@ -96,11 +105,30 @@ async def run_demo(protocol: str = "ocpp1.6", stop: asyncio.Event | None = None)
         elif waiter is not None:
             waiter.cancel()
         if task in done:
-            task.result()
+            return task.result() is not False
+        return True
     finally:
         await station.close()
         await runner.cleanup()
         await scsp.stop()
+
+
+async def _conformance(gateway: str, session_id: str) -> bool:
+    """The conformance kit against the local gateway: the tester's one-liner (``demo --conformance``)."""
+    from ocpi_gateway.cli.conformance import Options, run_conformance  # only here
+    from ocpi_gateway.cli.conformance.report import table
+
+    _show(f"Running the conformance kit against {gateway}/ocpi/versions, session {session_id}")
+    options = Options(
+        versions_url=f"{gateway}/ocpi/versions",
+        token=SCSP_TOKEN,
+        session=session_id,
+        expect_token=GATEWAY_TOKEN,
+        timeout_cap=15,
+    )
+    report = await run_conformance(options)
+    table(report, sys.stdout, colour=sys.stdout.isatty())
+    return not report.failed
 
 
 async def _walk(scsp: MockScsp, station: SimulatedStation, gateway: str, session_id: str) -> None:

@@ -65,10 +65,16 @@ def test_json_format_writes_one_object_per_line(capsys: pytest.CaptureFixture[st
     assert event["response_url"] == f"http://h/p?{REDACTED}"
 
 
-async def delivered_logged(captured: LogCapture) -> None:
-    """The SCSP has the result a moment before the gateway logs that it was delivered."""
+async def delivered_logged(captured: LogCapture, correlation_id: str | None = None) -> None:
+    """The SCSP has the result a moment before the gateway logs that it was delivered.
+
+    ``correlation_id``: that flow's delivery (the partner's Session pushes are callbacks too).
+    """
     for _ in range(100):
-        if any(e["event"] == "callback_delivered" for e in captured.entries):
+        if any(
+            e["event"] == "callback_delivered" and correlation_id in (None, e.get("correlation_id"))
+            for e in captured.entries
+        ):
             return
         await asyncio.sleep(0.02)
     raise AssertionError("callback_delivered never logged")
@@ -88,7 +94,7 @@ async def test_put_flow_lines_carry_its_ids(
 ) -> None:
     """Every line of a PUT, edge to callback, names request, correlation, party, session and station."""
     steered = await steer(gateway, station_factory, mock_scsp, protocol=protocol)
-    await delivered_logged(captured)
+    await delivered_logged(captured, steered.headers["X-Correlation-ID"])
     flow = _flow(captured.entries, steered.headers["X-Correlation-ID"])
     events = [e["event"] for e in flow]
     for expected in ("chargingprofiles_answered", "station_answer", "callback_delivered"):

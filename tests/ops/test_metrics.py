@@ -17,7 +17,7 @@ from ocpi_gateway.metrics import (
     station_call,
     timed_callback_attempt,
 )
-from tests.conftest import Gateway, StationFactory
+from tests.conftest import ADMIN_TOKEN, Gateway, StationFactory
 from tests.e2e.helpers import ocpi_headers
 from tests.ops.support import steer
 
@@ -80,6 +80,14 @@ class TestFlowCounters:
         self, gateway: Gateway, station_factory: StationFactory, mock_scsp: MockScsp
     ) -> None:
         """One PUT moves the OCPI, station-call, callback and job counters by one each."""
+        # No Sessions pushes in this count: the partner stops publishing its sessions endpoint.
+        mock_scsp.omitted_endpoints = {"sessions"}
+        async with httpx.AsyncClient() as client:
+            refreshed = await client.post(
+                f"{gateway.base_url}/admin/parties/NL*SCS/endpoints",
+                headers={"Authorization": f"Token {ADMIN_TOKEN}"},
+            )
+        assert refreshed.json()["sessions_url"] is None
         put = {"method": "PUT", "module": "chargingprofiles", "result": "ACCEPTED"}
         call = {"action": "SetChargingProfile", "outcome": "answered"}
         before = await scrape(gateway)

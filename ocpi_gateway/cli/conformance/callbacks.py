@@ -24,8 +24,12 @@ GRACE_SECONDS = 1.5  # after the announced timeout: how long a late (or second) 
 class CallbackServer(MockScsp):
     """The mock SCSP as the tool's callback receiver (``public_url`` when behind a tunnel)."""
 
-    def __init__(self, host: str, port: int, public_url: str | None, token: str) -> None:
-        super().__init__(host=host, port=port, token=token, quiet=True)
+    def __init__(
+        self, host: str, port: int, public_url: str | None, token: str, party: tuple[str, str]
+    ) -> None:
+        super().__init__(
+            host=host, port=port, token=token, quiet=True, country_code=party[0], party_id=party[1]
+        )
         self.public_url = public_url.rstrip("/") if public_url else None
 
     def _authorised(self, request: web.Request) -> bool:

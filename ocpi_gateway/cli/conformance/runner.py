@@ -76,7 +76,14 @@ async def run_conformance(options: Options, *, client: httpx.AsyncClient | None 
         ocpi_gateway.cli.conformance.target.Unreachable: the versions endpoint gives no answer at all.
     """
     started = time.time()
-    server = CallbackServer(options.callback_host, options.callback_port, options.callback_url, options.token)
+    us = Party.parse(options.party)
+    server = CallbackServer(
+        options.callback_host,
+        options.callback_port,
+        options.callback_url,
+        options.token,
+        (us.country_code, us.party_id),
+    )
     await server.start()
     own = client is None
     http = client or httpx.AsyncClient(timeout=30.0, follow_redirects=False)
