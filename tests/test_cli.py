@@ -172,3 +172,12 @@ class TestDemo:
         text = out.decode()
         for step in ("SetChargingProfile", "GetCompositeSchedule", "ClearChargingProfile", "Done"):
             assert step in text
+
+    async def test_demo_conformance_runs_the_kit_against_the_demo_gateway(self) -> None:
+        """`demo --conformance`: the tester's one-liner; every required check passes, exit 0."""
+        proc = await _spawn("demo", "--conformance")
+        out, err = await asyncio.wait_for(proc.communicate(), 90)
+        assert proc.returncode == 0, (out.decode()[-2000:], err.decode()[-2000:])
+        text = out.decode()
+        assert "PASS  put_absolute_w_result" in text
+        assert "FAIL" not in text

@@ -61,12 +61,14 @@ class Waited:
     capped: bool
 
 
-async def collect(server: CallbackServer, tag: str, sent_at: float, timeout: int, cap: float) -> Waited:
+async def collect(
+    server: CallbackServer, tag: str, sent_at: float, timeout: int, cap: float, grace: float = GRACE_SECONDS
+) -> Waited:
     """Wait for the first POST until the announced timeout (at most ``cap`` seconds), then
     :data:`GRACE_SECONDS` more, so a second POST, or one that comes late, is seen too."""
     first_by = sent_at + min(timeout, cap)
     await _until(lambda: bool(server.posts(tag)) or time.time() >= first_by)
     posts = server.posts(tag)
-    end = (posts[0].at if posts else first_by) + GRACE_SECONDS
+    end = (posts[0].at if posts else first_by) + grace
     await _until(lambda: time.time() >= end)
     return Waited(server.posts(tag), sent_at + timeout, time.time(), timeout > cap)

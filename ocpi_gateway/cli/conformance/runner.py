@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ocpi_gateway.cli.conformance.callbacks import CallbackServer
+from ocpi_gateway.cli.conformance.callbacks import GRACE_SECONDS, CallbackServer
 from ocpi_gateway.cli.conformance.flows import Flows
 from ocpi_gateway.cli.conformance.model import CheckResult
 from ocpi_gateway.cli.conformance.target import Cpo, Party
@@ -44,6 +44,7 @@ class Options:
     cpo: str | None = None
     only: tuple[str, ...] = ()
     timeout_cap: float = 60.0
+    grace: float = GRACE_SECONDS  # how long after a result (or the deadline) a second or late one is awaited
 
     @property
     def selected(self) -> tuple[str, ...]:
