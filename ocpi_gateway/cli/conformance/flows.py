@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -23,6 +23,7 @@ from ocpi_gateway.cli.conformance.judge import (
     time_problems,
 )
 from ocpi_gateway.cli.conformance.model import CheckResult, Verdict, redact, trim
+from ocpi_gateway.cli.conformance.options import Options
 from ocpi_gateway.cli.conformance.target import Cpo, Exchange
 from ocpi_gateway.cli.mockscsp import Received
 from ocpi_gateway.models.ocpi import (
@@ -32,9 +33,6 @@ from ocpi_gateway.models.ocpi import (
     ClearProfileResult,
 )
 from ocpi_gateway.timeutil import format_utc, utcnow
-
-if TYPE_CHECKING:
-    from ocpi_gateway.cli.conformance.runner import Options
 
 SLOW_SECONDS = 1.0
 BURST = 30
