@@ -77,7 +77,7 @@ def make_backend(settings: Settings, node_id: str) -> Backend:
 
 def create_app(settings: Settings, *, node_id: str | None = None) -> web.Application:
     """Build the whole gateway: OCPI edge, OCPP endpoint, admin, ops, worker."""
-    node = node_id or f"{socket.gethostname()}-{os.getpid()}"
+    node = node_id or settings.redis.node_id or f"{socket.gethostname()}-{os.getpid()}"
     # Validate OCPP payloads inline: the ocpp package's default hops every message through
     # the thread pool, which costs more than the validation itself (the GIL serialises it anyway).
     ocpp.messages.ASYNC_VALIDATION = False
@@ -165,6 +165,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
 async def _run_worker(app: web.Application) -> AsyncIterator[None]:
     """Start the job loop with the app; stop it and release shared clients on cleanup."""
     backend = app[BACKEND]
+    await backend.start()  # Redis: this node id's lease, and what its previous process left
     await app[STATIONS].start()
     app[ENDPOINTS].start()  # partners' version details, read in the background
     tasks = [

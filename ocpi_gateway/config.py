@@ -52,7 +52,11 @@ class HttpSettings(_Section):
 class RedisSettings(_Section):
     url: str = ""
     key_prefix: str = Field(default="ocpi", min_length=1)
-    node_ttl: float = Field(default=10.0, gt=0.2, le=300)
+    # A stable name for this node (a StatefulSet pod, a systemd unit): a restart resumes its work at
+    # once. Empty: host name and process id.
+    node_id: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._:@-]*$")
+    # Heartbeat every third of it; a node silent for this long is dead and its jobs move.
+    node_ttl: float = Field(default=3.0, gt=0.2, le=300)
     completed_session_ttl: int = Field(default=86400, ge=60)
     max_connections: int = Field(default=64, ge=4, le=10000)
 

@@ -48,6 +48,15 @@ class ConfigError(GatewayError):
         super().__init__(f"invalid configuration: {key}: {problem}")
 
 
+class NodeIdInUse(ConfigError):
+    """Another live process holds this node id's lease: two processes must never work one stream."""
+
+    def __init__(self, node: str, holder: str) -> None:
+        super().__init__(
+            "redis.node_id", f"{node!r} is in use by a live process ({holder}); give each node its own id"
+        )
+
+
 class PasswordInputError(GatewayError):
     """No usable password to hash (empty, or the two prompted entries differ)."""
 

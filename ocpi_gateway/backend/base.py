@@ -204,6 +204,14 @@ class Backend(Protocol):
         """This process's name among the nodes sharing the backend."""
         ...
 
+    async def start(self) -> None:
+        """Before serving (Redis: hold this node id's lease, resume what a previous process left).
+
+        Raises:
+            ocpi_gateway.errors.NodeIdInUse: another live process has this node id.
+        """
+        ...
+
     async def maintain(self) -> None:
         """Background upkeep for as long as the node runs (Redis: heartbeat, reclaim dead nodes)."""
         ...

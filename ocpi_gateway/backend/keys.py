@@ -45,6 +45,10 @@ class Keys:
         """Sorted set node -> last heartbeat (epoch seconds)."""
         return f"{self.prefix}:nodes"
 
+    def lease(self, node: str) -> str:
+        """Which process works a node id's stream now (``backend/redis/lease.py``)."""
+        return f"{self.prefix}:lease:{node}"
+
     def reclaim_lock(self, node: str) -> str:
         return f"{self.prefix}:reclaim:{node}"
 

@@ -232,6 +232,9 @@ class MemoryBackend:
     def node_id(self) -> str:
         return self._node_id
 
+    async def start(self) -> None:
+        return None
+
     async def maintain(self) -> None:
         return None
 

@@ -137,7 +137,10 @@ def _serve(args: argparse.Namespace) -> int:
     from ocpi_gateway.stations.direct.tls import server_ssl_context
 
     ssl_context = server_ssl_context(settings)  # before create_app: a bad cert stops start-up first
-    app = create_app(settings)
+    node_id = None
+    if args.worker_index is not None and settings.redis.node_id:
+        node_id = f"{settings.redis.node_id}-{args.worker_index}"  # each worker is a node of its own
+    app = create_app(settings, node_id=node_id)
     web.run_app(
         app,
         host=settings.http.host,

@@ -18,7 +18,9 @@ from tests.conftest import ADMIN_TOKEN, GATEWAY_TOKEN, SCSP_TOKEN
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def node_config(port: int, redis: dict[str, Any], scsp_base: str, **ocpp: Any) -> str:
+def node_config(
+    port: int, redis: dict[str, Any], scsp_base: str, node_id: str = "", result_timeout: int = 40, **ocpp: Any
+) -> str:
     """A TOML config for one node; every node of a test gets the same Redis section."""
     ocpp_lines = "\n".join(f"{k} = {v!r}" for k, v in ocpp.items())
     return f"""
@@ -30,9 +32,10 @@ port = {port}
 url = "{redis["url"]}"
 key_prefix = "{redis["key_prefix"]}"
 node_ttl = {redis["node_ttl"]}
+node_id = "{node_id}"
 
 [ocpi]
-result_timeout = 40
+result_timeout = {result_timeout}
 
 [[ocpi.parties]]
 country_code = "NL"
@@ -73,8 +76,10 @@ class Node:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ocpp"
 
-    async def start(self, redis: dict[str, Any], scsp_base: str, **ocpp: Any) -> None:
-        self.config.write_text(node_config(self.port, redis, scsp_base, **ocpp))
+    async def start(
+        self, redis: dict[str, Any], scsp_base: str, node_id: str = "", result_timeout: int = 40, **ocpp: Any
+    ) -> None:
+        self.config.write_text(node_config(self.port, redis, scsp_base, node_id, result_timeout, **ocpp))
         env = {k: v for k, v in os.environ.items() if not k.startswith("OCPI_GATEWAY__")}
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,

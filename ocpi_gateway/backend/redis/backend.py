@@ -22,6 +22,7 @@ from ocpi_gateway.backend.outcomes import RedisOutcomeStore
 from ocpi_gateway.backend.redis.admission import RedisAdmission
 from ocpi_gateway.backend.redis.jobs import RedisJobQueue
 from ocpi_gateway.backend.redis.lane import PipelinedRedis
+from ocpi_gateway.backend.redis.lease import NodeLease
 from ocpi_gateway.backend.redis.store import (
     RedisGuards,
     RedisPartyStore,
@@ -66,6 +67,7 @@ class RedisBackend:
         self._parties = RedisPartyStore(self._redis, keys)
         self._outcomes = RedisOutcomeStore(self._redis, keys)
         self._admission = RedisAdmission(self._redis, keys, self._guards, self._stations, self._jobs)
+        self._lease = NodeLease(self._redis, keys, node_id, settings.node_ttl)
 
     @property
     def sessions(self) -> RedisSessionStore:
@@ -112,12 +114,27 @@ class RedisBackend:
         except BackendError:
             return False
 
+    async def start(self) -> None:
+        """Hold this node id's lease, then resume what its previous process left in the stream.
+
+        Raises:
+            NodeIdInUse: another live process works this node id.
+            BackendError: Redis cannot be reached.
+        """
+        async with redis_errors():
+            await self._lease.acquire()
+        await self._jobs.resume(self._settings.node_ttl)
+
     async def maintain(self) -> None:
-        """Heartbeat every third of ``node_ttl`` and reclaim dead nodes; survives Redis outages."""
+        """Heartbeat (and renew the lease) every third of ``node_ttl``, reclaim dead nodes;
+        survives Redis outages. A lost lease fences the node: it stops reading its stream."""
         interval = self._settings.node_ttl / 3
         healthy = True
         while True:
             try:
+                async with redis_errors():
+                    if not self._jobs.fenced and not await self._lease.renew():
+                        self._jobs.fenced = True
                 await self._jobs.heartbeat()
                 await self._jobs.reclaim_dead(self._settings.node_ttl)
                 if not healthy:
@@ -133,6 +150,8 @@ class RedisBackend:
     async def leave(self) -> None:
         try:
             await self._jobs.leave()
+            async with redis_errors():
+                await self._lease.release()
         except BackendError as exc:
             log.warning("node_leave_failed", error=str(exc))
 

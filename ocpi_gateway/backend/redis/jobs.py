@@ -11,6 +11,7 @@ itself. A node that stops gracefully ``leave``s so this happens at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import deque
 from typing import cast
@@ -23,6 +24,7 @@ from ocpi_gateway.backend.keys import GROUP, Keys
 from ocpi_gateway.backend.redis import scripts as redis_scripts
 from ocpi_gateway.backend.redis.store import RedisStationRegistry, raise_if_cancelled, redis_errors
 from ocpi_gateway.domain import Job
+from ocpi_gateway.errors import BackendError
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +45,7 @@ class RedisJobQueue:
         self._stream = keys.node_stream(node)
         self._buffer: deque[Job] = deque()
         self._ready = False
+        self.fenced = False  # this process lost the node's lease: it must not read the stream
         self._enqueue = redis.register_script(redis_scripts.ENQUEUE)
         self._ack = redis.register_script(redis_scripts.ACK)
 
@@ -75,20 +78,60 @@ class RedisJobQueue:
         async with redis_errors():
             await self._enqueue(keys=keys, args=args)
 
+    async def resume(self, node_ttl: float) -> int:
+        """Take back what this node id's previous process left: entries it read and never acked.
+
+        Runs at start, holding the node's reclaim lock (waiting while a peer reclaims us), so
+        a peer's reclaim and this resume never both move the same entry. Resumed jobs count
+        as reclaimed: one whose station answer was saved is only delivered, never sent again.
+        """
+        lock = self._keys.reclaim_lock(self._node)
+        async with redis_errors():
+            for _ in range(int(node_ttl * 30) + 50):
+                if await self._redis.set(lock, self._node, nx=True, ex=max(5, int(node_ttl * 3))):
+                    break
+                await asyncio.sleep(0.1)
+            try:
+                self._ready = False
+                await self.setup()  # a peer's reclaim may have deleted the stream and its group
+                answer = await self._redis.xreadgroup(GROUP, self._node, {self._stream: "0"}, count=100_000)
+                resumed = self._buffer_entries(cast(list[tuple[str, Entries]], answer or []), reclaimed=True)
+            finally:
+                await self._redis.delete(lock)
+        log.info("node_resumed", node=self._node, jobs=resumed)
+        return resumed
+
+    def _buffer_entries(self, answer: list[tuple[str, Entries]], *, reclaimed: bool = False) -> int:
+        count = 0
+        for _stream, entries in answer:
+            for entry_id, fields in entries:
+                if not fields:  # deleted after it was read: nothing left to run
+                    continue
+                job = Job.model_validate_json(fields["job"])
+                job.receipt = entry_id
+                if reclaimed:
+                    job.reclaimed += 1
+                self._buffer.append(job)
+                count += 1
+        return count
+
     async def get(self) -> Job:
+        if self.fenced:
+            await asyncio.Event().wait()  # another process works this node id now: never read again
         if not self._ready:
             await self.setup()
         while not self._buffer:
             raise_if_cancelled()
-            async with redis_errors():
-                answer = await self._redis.xreadgroup(
-                    GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
-                )
-            for _stream, entries in cast(list[tuple[str, Entries]], answer or []):
-                for entry_id, fields in entries:
-                    job = Job.model_validate_json(fields["job"])
-                    job.receipt = entry_id
-                    self._buffer.append(job)
+            try:
+                async with redis_errors():
+                    answer = await self._redis.xreadgroup(
+                        GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
+                    )
+            except BackendError as exc:
+                if "NOGROUP" in str(exc):  # our stream was reclaimed while we looked dead: start anew
+                    self._ready = False
+                raise
+            self._buffer_entries(cast(list[tuple[str, Entries]], answer or []))
         return self._buffer.popleft()
 
     async def ack(self, job: Job) -> None:

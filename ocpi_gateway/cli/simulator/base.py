@@ -13,6 +13,7 @@ CALL, hand a CALLRESULT/CALLERROR to the waiting ``call()``) so that:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
@@ -84,6 +85,8 @@ class SimulatedChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no 
                 error = InternalError(description="simulated failure")
                 await self._send(msg.create_call_error(error).to_json())
             return
+        if action in STEERING_ACTIONS and self.state.answer_delay > 0:
+            await asyncio.sleep(self.state.answer_delay)
         try:
             await self._handle_call(msg)
         except OCPPError as error:

@@ -103,6 +103,8 @@ class StationState:
         self._on_event = on_event
         self._behaviour = "accept"
         self.behaviour = behaviour
+        # Seconds the station takes to answer a steering call (a slow station, for tests).
+        self.answer_delay = 0.0
 
     @property
     def behaviour(self) -> str:

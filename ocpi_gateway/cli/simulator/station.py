@@ -96,6 +96,15 @@ class SimulatedStation:
         self.state.behaviour = value
 
     @property
+    def answer_delay(self) -> float:
+        """Seconds the station takes to answer a steering call (0: at once)."""
+        return self.state.answer_delay
+
+    @answer_delay.setter
+    def answer_delay(self, seconds: float) -> None:
+        self.state.answer_delay = seconds
+
+    @property
     def received(self) -> list[tuple[str, dict[str, Any]]]:
         return self.state.log.received
 
