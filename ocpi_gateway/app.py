@@ -93,7 +93,9 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
 
     async def on_station_presence(info: StationInfo, up: bool) -> None:
         if up:
-            await backend.stations.up(info)
+            previous = await backend.stations.up(info)
+            if previous is not None:  # it came from another node: is that one dead? take its jobs now
+                await backend.adopt(previous)
         else:
             await backend.stations.down(info.station_id, info.node)
 

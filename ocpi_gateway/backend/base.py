@@ -79,8 +79,11 @@ class JobQueue(Protocol):
 class StationRegistry(Protocol):
     """Which node holds which station's websocket, with the station's protocol and capabilities."""
 
-    async def up(self, info: StationInfo) -> None:
-        """The station is connected to ``info.node`` (called again when its capabilities are known)."""
+    async def up(self, info: StationInfo) -> str | None:
+        """The station is connected to ``info.node`` (called again when its capabilities are known).
+
+        Returns the node it was connected to before, when that was another one.
+        """
         ...
 
     async def down(self, station_id: str, node: str) -> None:
@@ -202,6 +205,11 @@ class Backend(Protocol):
     @property
     def node_id(self) -> str:
         """This process's name among the nodes sharing the backend."""
+        ...
+
+    async def adopt(self, node: str) -> int:
+        """A station came here from ``node``: if that node is known dead now, take its jobs at once
+        (without waiting for ``redis.node_ttl``); the number of jobs moved."""
         ...
 
     async def start(self) -> None:

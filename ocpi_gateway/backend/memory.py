@@ -94,8 +94,10 @@ class MemoryStationRegistry:
     def __init__(self) -> None:
         self._stations: dict[str, StationInfo] = {}
 
-    async def up(self, info: StationInfo) -> None:
+    async def up(self, info: StationInfo) -> str | None:
+        previous = self._stations.get(info.station_id)
         self._stations[info.station_id] = info
+        return previous.node if previous is not None and previous.node != info.node else None
 
     async def down(self, station_id: str, node: str) -> None:
         info = self._stations.get(station_id)
@@ -234,6 +236,9 @@ class MemoryBackend:
 
     async def start(self) -> None:
         return None
+
+    async def adopt(self, node: str) -> int:
+        return 0  # one process: no other node
 
     async def maintain(self) -> None:
         return None

@@ -93,3 +93,37 @@ async def test_a_second_live_process_with_the_same_node_id_refuses_to_start(
     assert any("redis.node_id" in line and "in use" in line for line in lines), lines
     assert first.process is not None
     assert first.process.returncode is None  # the first one works on, undisturbed
+
+
+async def test_a_station_moving_from_a_killed_node_brings_its_job_at_once(
+    tmp_path: Path, redis_slow_death: dict[str, Any], mock_scsp: MockScsp, nodes: list[Node]
+) -> None:
+    """Node A is SIGKILLed mid-call; its station reconnects to node B, which sees A's process gone
+    (its lease names a pid of this host that no longer runs) and takes A's jobs at once: the
+    result comes well before ``node_ttl`` (10 s) would have declared A dead."""
+    node_a, node_b = Node("move-a", tmp_path / "a.toml"), Node("move-b", tmp_path / "b.toml")
+    nodes.extend((node_a, node_b))
+    await asyncio.gather(
+        node_a.start(redis_slow_death, mock_scsp.base_url, node_id="move-a"),
+        node_b.start(redis_slow_death, mock_scsp.base_url, node_id="move-b"),
+    )
+    station = SimulatedStation("MOVE-1", node_a.ws_url, behaviour="silent")
+    try:
+        await station.connect()
+        session_id = await station.start_transaction(connector_id=1)
+        await asyncio.sleep(0.3)
+        url = mock_scsp.result_url("moved")
+        answer = await put_profile(node_b.base_url, SCSP_TOKEN, session_id, PROFILE_A, url)
+        assert answer.json()["data"]["result"] == "ACCEPTED"
+        await station.wait_for_call("SetChargingProfile", timeout=5)  # open on node A
+        node_a.kill()
+        await station.wait_disconnected(timeout=10)
+        station.behaviour = "accept"
+        station.url = f"{node_b.ws_url}/MOVE-1"
+        reconnected = time.time()
+        await station.reconnect()
+        received = await result_at(mock_scsp, url, timeout=20)
+        assert received.body == {"result": "ACCEPTED"}
+        assert received.at - reconnected < 5.0  # not the 10 s of node_ttl
+    finally:
+        await station.close()

@@ -9,6 +9,7 @@ reclaims the jobs of dead nodes.
 from __future__ import annotations
 
 import asyncio
+import socket
 
 import redis.asyncio as aioredis
 import structlog
@@ -22,7 +23,7 @@ from ocpi_gateway.backend.outcomes import RedisOutcomeStore
 from ocpi_gateway.backend.redis.admission import RedisAdmission
 from ocpi_gateway.backend.redis.jobs import RedisJobQueue
 from ocpi_gateway.backend.redis.lane import PipelinedRedis
-from ocpi_gateway.backend.redis.lease import NodeLease
+from ocpi_gateway.backend.redis.lease import NodeLease, holder_gone
 from ocpi_gateway.backend.redis.store import (
     RedisGuards,
     RedisPartyStore,
@@ -58,7 +59,7 @@ class RedisBackend:
         )
         # Plain commands share one auto-pipelined connection (lane.py); blocking ones use the pool.
         self._redis: aioredis.Redis = PipelinedRedis.from_pool(pool)
-        keys = Keys(settings.key_prefix)
+        keys = self._keys = Keys(settings.key_prefix)
         self._sessions = RedisSessionStore(self._redis, keys, settings.completed_session_ttl)
         self._stations = RedisStationRegistry(self._redis, keys, settings.node_ttl)
         self._guards = RedisGuards(self._redis, keys)
@@ -124,6 +125,26 @@ class RedisBackend:
         async with redis_errors():
             await self._lease.acquire()
         await self._jobs.resume(self._settings.node_ttl)
+
+    async def adopt(self, node: str) -> int:
+        """Take a dead node's jobs now when one of its stations arrived here.
+
+        Dead is known at once when its lease is gone (expired, or released on a graceful stop) or
+        held by a process of this host that no longer runs; then the node is marked dead for every
+        node and its stream reclaimed (its jobs go where their stations are now: here, for this
+        one). A node whose death cannot be told yet (a lease from another host) is left to the
+        ordinary detection, ``redis.node_ttl``.
+        """
+        if node == self._node_id:
+            return 0
+        async with redis_errors():
+            holder = await self._redis.get(self._keys.lease(node))
+        if holder is not None and not holder_gone(str(holder), socket.gethostname()):
+            return 0
+        await self._jobs.declare_dead(node)
+        moved = await self._jobs.reclaim_dead(self._settings.node_ttl)
+        log.info("node_adopted", node=node, jobs=moved)
+        return moved
 
     async def maintain(self) -> None:
         """Heartbeat (and renew the lease) every third of ``node_ttl``, reclaim dead nodes;

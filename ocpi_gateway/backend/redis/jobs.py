@@ -166,6 +166,11 @@ class RedisJobQueue:
         async with redis_errors():
             await self._redis.zadd(self._keys.nodes, {self._node: time.time()})
 
+    async def declare_dead(self, node: str) -> None:
+        """Mark ``node`` dead for every node (a heartbeat of 0), as its own ``leave`` would."""
+        async with redis_errors():
+            await self._redis.zadd(self._keys.nodes, {node: 0}, xx=True)
+
     async def leave(self) -> None:
         """Mark this node dead at once: the next live node's sweep reclaims what we leave."""
         async with redis_errors():

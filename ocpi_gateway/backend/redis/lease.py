@@ -74,6 +74,20 @@ def previous_incarnation(holder: str, host: str, pid: int) -> bool:
     return False
 
 
+def holder_gone(holder: str, host: str) -> bool:
+    """True when another node's lease holder (``host:pid:…``) is a process of this host that is gone."""
+    parts = holder.split(":")
+    if len(parts) < 3 or parts[0] != host or not parts[1].isdigit() or int(parts[1]) == os.getpid():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class NodeLease:
     """The lease of one node id; ``fenced`` once it was lost to another process."""
 

@@ -114,9 +114,13 @@ class RedisStationRegistry:
         self._lookup = redis.register_script(redis_scripts.LOOKUP)
         self._down = redis.register_script(redis_scripts.DOWN)
 
-    async def up(self, info: StationInfo) -> None:
+    async def up(self, info: StationInfo) -> str | None:
         async with redis_errors():
-            await self._redis.set(self._keys.station(info.station_id), station_info_to_json(info))
+            old = await self._redis.set(
+                self._keys.station(info.station_id), station_info_to_json(info), get=True
+            )
+        previous = station_info_from_json(str(old)).node if old else None
+        return previous if previous != info.node else None
 
     async def down(self, station_id: str, node: str) -> None:
         async with redis_errors():
