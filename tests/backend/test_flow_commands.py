@@ -15,7 +15,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from ocpi_gateway.appkeys import WORKER
+from ocpi_gateway.appkeys import PARTIES, WORKER
 from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, put_profile
@@ -78,6 +78,16 @@ async def flow_commands(url: str, prefix: str) -> AsyncIterator[list[str]]:
         await client.aclose()
 
 
+async def endpoints_read(gw: Gateway) -> None:
+    """Wait until the partner's endpoints were read at start (that write is not a flow's)."""
+    for _ in range(250):
+        party = await gw.app[PARTIES].get("NL*SCS")
+        if party is not None and (party.endpoints or party.endpoints_error):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the partner's endpoints were never read")
+
+
 async def one_flow(gw: Gateway, scsp: MockScsp, session_id: str) -> None:
     """A PUT answered ACCEPTED, its result at the SCSP, and its job acknowledged."""
     url = scsp.result_url(f"flow-{uuid.uuid4().hex[:8]}")
@@ -105,6 +115,7 @@ class TestRedisCommandsPerFlow:
         station = await station_factory(gw, protocol="ocpp1.6")
         session_id = await station.start_transaction(connector_id=1)
         await wait_session(gw, session_id)
+        await endpoints_read(gw)  # the start-up read of the partner's endpoints writes its record
         url, prefix = redis_settings["url"], redis_settings["key_prefix"]
 
         async with flow_commands(url, prefix) as first:
