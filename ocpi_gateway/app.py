@@ -95,7 +95,7 @@ def create_app(settings: Settings, *, node_id: str | None = None) -> web.Applica
         if up:
             previous = await backend.stations.up(info)
             if previous is not None:  # it came from another node: is that one dead? take its jobs now
-                await backend.adopt(previous)
+                await backend.adopt(previous, info.station_id)
         else:
             await backend.stations.down(info.station_id, info.node)
 

@@ -62,18 +62,35 @@ class JobQueue(Protocol):
         ...
 
     async def forward(self, job: Job, node: str) -> None:
-        """Hand an unfinished job to the node that now holds its station (atomically with our ack)."""
-        ...
+        """Hand an unfinished job to the node that now holds its station (atomically with our ack).
 
-    async def save_result(self, job: Job, result: str) -> None:
-        """Keep the station's answer (OCPI result JSON) until the job is acked.
-
-        A node that dies after the station answered but before the SCSP got the result
-        leaves it here; whoever finishes the job delivers it without calling the station again.
+        Only an entry this node still holds is forwarded: one already moved with its station
+        (``Backend.adopt``) is not sent a second time.
         """
         ...
 
-    async def load_result(self, job: Job) -> str | None: ...
+    async def claim_result(self, job: Job, answer: str | None) -> Claim:
+        """Decide who delivers the job's result, so one job never reaches its SCSP twice.
+
+        A job can run in two places: moved with its station while its old node was still at it,
+        or reclaimed from a node that died after the station answered. The first process to
+        claim with an ``answer`` (OCPI result JSON) delivers it; a later claim gets that answer to
+        deliver when its owner has died, and ``elsewhere`` when the owner lives (this waits, bounded
+        by the job's deadline, while a live owner is still delivering) or the job was acked.
+        With ``answer`` None it only looks: an empty :class:`Claim` means nobody has an answer
+        yet and the station must be called.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What :meth:`JobQueue.claim_result` decided for a job's result."""
+
+    # This process delivers this answer (OCPI result JSON): its own, or a dead owner's.
+    deliver: str | None = None
+    # The result was delivered, or another live process delivers it: only ack.
+    elsewhere: bool = False
 
 
 class StationRegistry(Protocol):
@@ -207,9 +224,14 @@ class Backend(Protocol):
         """This process's name among the nodes sharing the backend."""
         ...
 
-    async def adopt(self, node: str) -> int:
-        """A station came here from ``node``: if that node is known dead now, take its jobs at once
-        (without waiting for ``redis.node_ttl``); the number of jobs moved."""
+    async def adopt(self, node: str, station_id: str) -> int:
+        """Station ``station_id`` came here from ``node``: its open jobs follow it now.
+
+        The station's own jobs move at once whether ``node`` lives or not (a live node's copy
+        finds its entry gone and neither forwards nor acks it twice; ``claim_result`` keeps the
+        result single). If ``node`` is known dead, the rest of its jobs are reclaimed too,
+        without waiting for ``redis.node_ttl``. Returns the number of jobs moved.
+        """
         ...
 
     async def start(self) -> None:

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from ocpi_gateway.backend.base import AdmissionRequest, Admitted
+from ocpi_gateway.backend.base import AdmissionRequest, Admitted, Claim
 from ocpi_gateway.backend.outcomes import MemoryOutcomeStore
 from ocpi_gateway.backend.parties import MemoryPartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
@@ -81,11 +81,12 @@ class MemoryJobQueue:
     async def forward(self, job: Job, node: str) -> None:
         raise AssertionError("the embedded backend has one node; there is nowhere to forward")
 
-    async def save_result(self, job: Job, result: str) -> None:
-        self._results[job.job_id] = result
-
-    async def load_result(self, job: Job) -> str | None:
-        return self._results.get(job.job_id)
+    async def claim_result(self, job: Job, answer: str | None) -> Claim:
+        """One process runs every job once: the first answer is the one delivered."""
+        if answer is None:
+            saved = self._results.get(job.job_id)
+            return Claim(deliver=saved) if saved is not None else Claim()
+        return Claim(deliver=self._results.setdefault(job.job_id, answer))
 
 
 class MemoryStationRegistry:
@@ -237,7 +238,7 @@ class MemoryBackend:
     async def start(self) -> None:
         return None
 
-    async def adopt(self, node: str) -> int:
+    async def adopt(self, node: str, station_id: str) -> int:
         return 0  # one process: no other node
 
     async def maintain(self) -> None:

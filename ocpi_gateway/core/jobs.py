@@ -57,6 +57,8 @@ from ocpi_gateway.translate.results import clear_result, composite_result, set_r
 log = structlog.get_logger(__name__)
 
 REJECTED = ChargingProfileResultType.REJECTED
+# What ``JobRunner._settled`` answers when the job's result is delivered by someone else.
+ELSEWHERE: AnyResult = ChargingProfileResult(result=ChargingProfileResultType.UNKNOWN)
 
 # How long a job waits for its station to come back before giving up (bounded by the deadline).
 RECONNECT_GRACE = 5.0
@@ -139,31 +141,35 @@ class JobRunner:
         )
         queue = self._backend.jobs
         try:
-            result = await self._stored_result(job)
+            result = await self._settled(job, None) if job.reclaimed else None
             if result is None:
                 try:
-                    result = await self.execute(job)
+                    executed = await self.execute(job)
                 except JobMoved as moved:
                     node = moved.node
                     await self._persist(job, lambda: queue.forward(job, node))
                     return
-                log.info("job_executed", kind=job.kind.value, result=result.result.value)
-                if job.response_url is not None or job.outcome_ttl:
-                    answer = result.model_dump_json(exclude_none=True)
-                    await self._persist(job, lambda: queue.save_result(job, answer))
+                log.info("job_executed", kind=job.kind.value, result=executed.result.value)
+                result = await self._settled(job, executed)
+            if result is None or result is ELSEWHERE:  # delivered already, or a live process delivers it
+                log.info("job_result_elsewhere")
+                await self._persist(job, lambda: queue.ack(job))
+                return
             if job.outcome_ttl:
-                await self._persist(job, lambda: outcomes.record(self._backend, job, result))
+                settled = result
+                await self._persist(job, lambda: outcomes.record(self._backend, job, settled))
             delivered = await self.deliver(job, result)
             job_finished(job.kind.value, result.result.value)
+            # Acked before the hooks: a crash in a hook must not make another node run the job again.
+            await self._persist(job, lambda: queue.ack(job))
             if self._history is not None:
                 self._history.record_job(job, result, delivered)
             stored = self._stored.pop(job.job_id, None)
             for hook in self.after_job:
                 try:
                     await hook(job, result, stored)
-                except Exception:  # a hook must never cost the job its ack
+                except Exception:  # a hook's failure is logged; the job is finished
                     log.exception("job_after_hook_failed")
-            await self._persist(job, lambda: queue.ack(job))
         finally:
             self._stored.pop(job.job_id, None)  # a job moved or failed before its hooks
             structlog.contextvars.unbind_contextvars(
@@ -176,15 +182,26 @@ class JobRunner:
                 "ocpp_message_id",
             )
 
-    async def _stored_result(self, job: Job) -> AnyResult | None:
-        if not job.reclaimed:  # a result is saved only by a node that may have died since
-            return None
-        stored = await self._persist(job, lambda: self._backend.jobs.load_result(job))
-        if stored is None:
-            return None
+    async def _settled(self, job: Job, executed: AnyResult | None) -> AnyResult | None:
+        """The result this process delivers, claimed so that one job reaches its SCSP once.
+
+        Before executing (``executed`` None; only a moved or reclaimed job looks) an answer the
+        station gave to a process that died since is returned, to deliver without calling the
+        station again, and None means nobody has one: call the station. After executing, the
+        first answer claimed wins. :data:`ELSEWHERE` ends the job without a delivery: it was
+        delivered already, or a live process delivers it.
+        """
+        if executed is not None and job.response_url is None and not job.outcome_ttl:
+            return executed  # nobody waits for this result: nothing to keep single
+        answer = executed.model_dump_json(exclude_none=True) if executed is not None else None
+        claim = await self._persist(job, lambda: self._backend.jobs.claim_result(job, answer))
+        if claim.elsewhere:
+            return ELSEWHERE
+        if claim.deliver is None or (executed is not None and claim.deliver == answer):
+            return executed
         log.info("job_result_recovered")
         model = RESULT_MODELS.get(job.kind, ChargingProfileResult)
-        return model.model_validate_json(stored)
+        return model.model_validate_json(claim.deliver)
 
     async def _persist(self, job: Job, operation: Callable[[], Awaitable[T]]) -> T:
         """Run a backend operation, riding out a backend outage for a while.

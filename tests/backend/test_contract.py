@@ -6,7 +6,7 @@ import asyncio
 import time
 from datetime import UTC, datetime
 
-from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.backend.base import Backend, Claim
 from ocpi_gateway.backend.parties import PartyRecord
 from ocpi_gateway.domain import Capabilities, Job, JobKind, OcppVersion, Session, SessionStatus, StationInfo
 from tests.backend.conftest import BackendFactory
@@ -95,16 +95,18 @@ class TestJobs:
         await backend.jobs.ack(taken)
         assert await backend.jobs.pending("CS-1") == 0
 
-    async def test_saved_result_survives_until_ack(self, backend: Backend) -> None:
-        """The station's answer is kept with the job and dropped by the ack."""
+    async def test_the_first_claimed_answer_is_the_one_delivered(self, backend: Backend) -> None:
+        """Nobody answered yet: an empty claim. Then the first answer claimed is kept for delivery."""
         stored = job()
         await backend.jobs.put(stored)
         taken = await asyncio.wait_for(backend.jobs.get(), 5)
-        assert await backend.jobs.load_result(taken) is None
-        await backend.jobs.save_result(taken, '{"result":"ACCEPTED"}')
-        assert await backend.jobs.load_result(taken) == '{"result":"ACCEPTED"}'
+        assert await backend.jobs.claim_result(taken, None) == Claim()
+        first = await backend.jobs.claim_result(taken, '{"result":"ACCEPTED"}')
+        assert first == Claim(deliver='{"result":"ACCEPTED"}')
+        again = await backend.jobs.claim_result(taken, '{"result":"REJECTED"}')
+        assert again == Claim(deliver='{"result":"ACCEPTED"}')  # the station's first answer stands
+        assert await backend.jobs.claim_result(taken, None) == first
         await backend.jobs.ack(taken)
-        assert await backend.jobs.load_result(taken) is None
 
 
 class TestIds:

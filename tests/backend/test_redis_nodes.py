@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from structlog.testing import capture_logs
 
+from ocpi_gateway.backend.base import Claim
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
@@ -87,13 +89,14 @@ class TestDeadNodes:
         await a.jobs.put(first, "node-a")
         await a.jobs.put(second, "node-a")
         taken = await asyncio.wait_for(a.jobs.get(), 5)  # in flight when the node dies
-        await a.jobs.save_result(taken, '{"result":"ACCEPTED"}')
+        await a.jobs.claim_result(taken, '{"result":"ACCEPTED"}')
         await kill(a, redis_settings)
         assert await b.jobs.reclaim_dead(1.5) == 2
         got = [await asyncio.wait_for(b.jobs.get(), 5) for _ in range(2)]
         assert {job.job_id for job in got} == {first.job_id, second.job_id}
         assert [job.reclaimed for job in got] == [1, 1]  # so the runner looks for a saved result
-        assert await b.jobs.load_result(taken) == '{"result":"ACCEPTED"}'
+        # a's lease was never held (a test without start()): its process counts as gone
+        assert await b.jobs.claim_result(taken, None) == Claim(deliver='{"result":"ACCEPTED"}')
 
     async def test_reclaimed_jobs_follow_the_station(
         self, nodes: NodeFactory, redis_settings: dict[str, Any]
@@ -115,3 +118,90 @@ class TestDeadNodes:
         await a.jobs.put(job("CS-1"), "node-a")
         await a.leave()
         assert await b.jobs.reclaim_dead(1.5) == 1
+
+
+class TestStationArrives:
+    """A station that connects to another node takes its open jobs along at once (issue 17.2)."""
+
+    async def test_its_jobs_move_from_a_live_node_and_the_old_copy_is_not_forwarded_again(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """Read and unread jobs of CS-1 move from A to B; CS-2's stay; A's late forward and ack do nothing."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()  # A lives: its lease stands
+        first, second, other = job("CS-1"), job("CS-1"), job("CS-2")
+        for stored in (first, second, other):
+            await a.jobs.put(stored, "node-a")
+        in_flight = await asyncio.wait_for(a.jobs.get(), 5)
+        assert in_flight.job_id == first.job_id
+        assert await b.adopt("node-a", "CS-1") == 2
+        got = [await asyncio.wait_for(b.jobs.get(), 5) for _ in range(2)]
+        assert [j.job_id for j in got] == [first.job_id, second.job_id]
+        assert [j.reclaimed for j in got] == [1, 1]  # moved: the runner looks for an answer first
+        with capture_logs() as logs:
+            await a.jobs.forward(in_flight, "node-b")  # A's copy found the station gone
+        assert [e["event"] for e in logs] == ["job_moved_already"]
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(b.jobs.get(), 1.5)  # nothing forwarded twice
+        await a.jobs.ack(in_flight)  # a copy's ack does not count the job as finished
+        assert await a.jobs.pending("CS-1") == 2
+        for moved in got:
+            await b.jobs.ack(moved)
+        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+        pending = await client.hget(Keys(redis_settings["key_prefix"]).pending, "CS-1")
+        await client.aclose()
+        assert int(pending or 0) == 0
+        # A read its batch before the move: its stale copy of the second job comes, then CS-2's own.
+        left = [(await asyncio.wait_for(a.jobs.get(), 5)).job_id for _ in range(2)]
+        assert left == [second.job_id, other.job_id]
+
+    async def test_arriving_from_a_node_that_never_had_its_jobs_moves_nothing(
+        self, nodes: NodeFactory
+    ) -> None:
+        """A station whose old node has nothing open for it: nothing moves, the node's lease is left alone."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        await a.jobs.put(job("CS-2"), "node-a")
+        assert await b.adopt("node-a", "CS-1") == 0
+        assert (await asyncio.wait_for(a.jobs.get(), 5)).station_id == "CS-2"
+
+
+class TestOneResult:
+    """Two copies of one job (moved while its old node still ran it) deliver one result."""
+
+    async def test_a_live_owner_keeps_the_delivery_and_the_copy_only_acks(self, nodes: NodeFactory) -> None:
+        """B's claim waits while A (alive) delivers; once A acks, B is told the result went elsewhere."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        await b.start()
+        stored = job("CS-1")
+        await a.jobs.put(stored, "node-a")
+        copy_a = await asyncio.wait_for(a.jobs.get(), 5)
+        assert await a.jobs.claim_result(copy_a, '{"result":"ACCEPTED"}') == Claim(
+            deliver='{"result":"ACCEPTED"}'
+        )
+        copy_b = stored.model_copy(update={"reclaimed": 1})
+        waiting = asyncio.create_task(b.jobs.claim_result(copy_b, '{"result":"REJECTED"}'))
+        await asyncio.sleep(0.6)
+        assert not waiting.done()  # A still delivers
+        await a.jobs.ack(copy_a)
+        assert await asyncio.wait_for(waiting, 5) == Claim(elsewhere=True)
+        assert await b.jobs.claim_result(copy_b, None) == Claim(elsewhere=True)
+
+    async def test_an_owner_whose_lease_is_gone_hands_its_answer_over(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """A claimed the answer and died (its lease lapsed): B delivers A's answer, not its own."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        await b.start()
+        stored = job("CS-1")
+        await a.jobs.put(stored, "node-a")
+        copy_a = await asyncio.wait_for(a.jobs.get(), 5)
+        await a.jobs.claim_result(copy_a, '{"result":"ACCEPTED"}')
+        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+        await client.delete(Keys(redis_settings["key_prefix"]).lease("node-a"))  # what expiry does
+        await client.aclose()
+        copy_b = stored.model_copy(update={"reclaimed": 1})
+        claim = await asyncio.wait_for(b.jobs.claim_result(copy_b, '{"result":"REJECTED"}'), 2)
+        assert claim == Claim(deliver='{"result":"ACCEPTED"}')

@@ -7,6 +7,7 @@ node is noticed only after that, so a result that arrives sooner was not waiting
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -127,3 +128,48 @@ async def test_a_station_moving_from_a_killed_node_brings_its_job_at_once(
         assert received.at - reconnected < 5.0  # not the 10 s of node_ttl
     finally:
         await station.close()
+
+
+async def test_a_station_leaving_a_frozen_node_is_served_within_a_second_and_answered_once(
+    tmp_path: Path, redis_slow_death: dict[str, Any], mock_scsp: MockScsp, nodes: list[Node]
+) -> None:
+    """Node A freezes (SIGSTOP) mid-call: alive for Redis (its lease stands, its process exists), as a
+    node on another host or behind a partition would be. The station, its old socket hanging, opens a
+    new one to node B, which takes the station's job at once and calls the station within a second
+    (node_ttl is 10 s). When A thaws, its own copy of the job finds its entry gone: one result."""
+    node_a, node_b = Node("frozen-a", tmp_path / "a.toml"), Node("frozen-b", tmp_path / "b.toml")
+    nodes.extend((node_a, node_b))
+    await asyncio.gather(
+        node_a.start(redis_slow_death, mock_scsp.base_url, node_id="frozen-a"),
+        node_b.start(redis_slow_death, mock_scsp.base_url, node_id="frozen-b"),
+    )
+    assert node_a.process is not None
+    old = SimulatedStation("FROZEN-1", node_a.ws_url, behaviour="silent")
+    new = SimulatedStation("FROZEN-1", node_b.ws_url)
+    try:
+        await old.connect()
+        session_id = await old.start_transaction(connector_id=1)
+        await asyncio.sleep(0.3)
+        url = mock_scsp.result_url("frozen")
+        answer = await put_profile(node_b.base_url, SCSP_TOKEN, session_id, PROFILE_A, url)
+        assert answer.json()["data"]["result"] == "ACCEPTED"
+        await old.wait_for_call("SetChargingProfile", timeout=5)  # open on node A
+        node_a.process.send_signal(signal.SIGSTOP)
+        new.state = old.state  # the same station (its transaction), on a new socket
+        new.behaviour = "accept"
+        reconnecting = time.monotonic()
+        await new.connect()
+        await new.wait_for_call("SetChargingProfile", timeout=5)
+        assert time.monotonic() - reconnecting < 1.0  # not node_ttl (10 s): A was never declared dead
+        received = await result_at(mock_scsp, url, timeout=10)
+        assert received.body == {"result": "ACCEPTED"}
+        node_a.process.send_signal(signal.SIGCONT)
+        await old.close()  # A wakes up to its call's socket closing: its copy looks for the station
+        await asyncio.sleep(2.0)
+        posts = [r for r in mock_scsp.received if r.method == "POST" and url.endswith(r.path)]
+        assert len(posts) == 1
+    finally:
+        if node_a.process.returncode is None:
+            node_a.process.send_signal(signal.SIGCONT)
+        await new.close()
+        await old.close()

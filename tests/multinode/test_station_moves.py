@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -41,9 +42,13 @@ async def test_queued_jobs_follow_the_station_to_another_node(
         await station.reconnect()
         for url in (first, second):
             assert (await result_at(mock_scsp, url, timeout=20)).body == {"result": "ACCEPTED"}
+        await asyncio.sleep(1.0)  # room for a second result, were one coming
+    # The station left A first (A saw it go), so A forwards its jobs when it finds the station on B.
     forwarded = [e for e in logs if e["event"] == "job_forwarded"]
     assert len(forwarded) == 2
     assert {e["to_node"] for e in forwarded} == {"node-b"}
+    for url in (first, second):
+        assert len([r for r in mock_scsp.received if r.method == "POST" and url.endswith(r.path)]) == 1
     assert sum(1 for action, _ in station.received if action == "SetChargingProfile") >= 3
 
 
@@ -65,6 +70,6 @@ async def test_a_saved_result_is_delivered_without_calling_the_station_again(
         deadline=now + 10,
         reclaimed=1,
     )
-    await backend.jobs.save_result(job, '{"result":"ACCEPTED"}')
+    await backend.jobs.claim_result(job, '{"result":"ACCEPTED"}')
     await backend.jobs.put(job, "node-b")
     assert (await result_at(mock_scsp, url, timeout=10)).body == {"result": "ACCEPTED"}

@@ -64,11 +64,11 @@ class RedisBackend:
         self._stations = RedisStationRegistry(self._redis, keys, settings.node_ttl)
         self._guards = RedisGuards(self._redis, keys)
         self._sequences = RedisSequences(self._redis, keys)
-        self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations)
+        self._lease = NodeLease(self._redis, keys, node_id, settings.node_ttl)
+        self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations, self._lease.value)
         self._parties = RedisPartyStore(self._redis, keys)
         self._outcomes = RedisOutcomeStore(self._redis, keys)
         self._admission = RedisAdmission(self._redis, keys, self._guards, self._stations, self._jobs)
-        self._lease = NodeLease(self._redis, keys, node_id, settings.node_ttl)
 
     @property
     def sessions(self) -> RedisSessionStore:
@@ -126,25 +126,28 @@ class RedisBackend:
             await self._lease.acquire()
         await self._jobs.resume(self._settings.node_ttl)
 
-    async def adopt(self, node: str) -> int:
-        """Take a dead node's jobs now when one of its stations arrived here.
+    async def adopt(self, node: str, station_id: str) -> int:
+        """A station arrived here from ``node``: its jobs follow it now, and a dead node's all do.
 
-        Dead is known at once when its lease is gone (expired, or released on a graceful stop) or
-        held by a process of this host that no longer runs; then the node is marked dead for every
-        node and its stream reclaimed (its jobs go where their stations are now: here, for this
-        one). A node whose death cannot be told yet (a lease from another host) is left to the
-        ordinary detection, ``redis.node_ttl``.
+        The station's entries move from ``node``'s stream to ours at once (``arrive``), dead or
+        alive: a live node that was still calling the station over its old socket finds its entry
+        gone, so it neither forwards nor acks it twice, and ``claim_result`` keeps one result.
+        ``node`` is dead now when its lease is gone (expired, or released on a graceful stop) or
+        held by a process of this host that no longer runs; then it is marked dead for every node
+        and its stream reclaimed (its other jobs go where their stations are now). A node whose
+        death cannot be told yet (a lease from another host) is left to ``redis.node_ttl``.
         """
         if node == self._node_id:
             return 0
+        moved = await self._jobs.arrive(station_id, node)
         async with redis_errors():
             holder = await self._redis.get(self._keys.lease(node))
         if holder is not None and not holder_gone(str(holder), socket.gethostname()):
-            return 0
+            return moved
         await self._jobs.declare_dead(node)
-        moved = await self._jobs.reclaim_dead(self._settings.node_ttl)
-        log.info("node_adopted", node=node, jobs=moved)
-        return moved
+        reclaimed = await self._jobs.reclaim_dead(self._settings.node_ttl)
+        log.info("node_adopted", node=node, jobs=moved + reclaimed)
+        return moved + reclaimed
 
     async def maintain(self) -> None:
         """Heartbeat (and renew the lease) every third of ``node_ttl``, reclaim dead nodes;

@@ -3,15 +3,22 @@
 Life of a job: ``put`` XADDs it to the stream of the node holding its station (found in the
 station registry); that node's worker reads it with XREADGROUP; ``ack`` (XACK + XDEL) only
 after the result was delivered or given up at the deadline. If the station moved, the job
-is ``forward``-ed to the new node in one MULTI with our ack. Nodes heartbeat into a sorted
-set; a node whose heartbeat is older than ``redis.node_ttl`` is dead and a live node moves
-every entry of its stream (read or not, acked never) to where the station is now, or to
-itself. A node that stops gracefully ``leave``s so this happens at once.
+is ``forward``-ed to the new node (only if the entry is still ours). A station that arrives at
+a node ``arrive``-s: its entries move from the old node's stream at once, whether that node
+lives or not. Nodes heartbeat into a sorted set; a node whose heartbeat is older than
+``redis.node_ttl`` is dead and a live node moves every entry of its stream (read or not, acked
+never) to where the station is now, or to itself. A node that stops gracefully ``leave``s so
+this happens at once.
+
+A job can therefore run in two places for a moment (moved while its old node was calling the
+station). ``claim_result`` keeps its result single: the first process with an answer owns the
+delivery, recorded with its lease value; a copy delivers only if that owner died.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections import deque
 from typing import cast
@@ -20,8 +27,10 @@ import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
 
+from ocpi_gateway.backend.base import Claim
 from ocpi_gateway.backend.keys import GROUP, Keys
 from ocpi_gateway.backend.redis import scripts as redis_scripts
+from ocpi_gateway.backend.redis.lease import holder_gone
 from ocpi_gateway.backend.redis.store import RedisStationRegistry, raise_if_cancelled, redis_errors
 from ocpi_gateway.domain import Job
 from ocpi_gateway.errors import BackendError
@@ -30,17 +39,26 @@ log = structlog.get_logger(__name__)
 
 READ_BATCH = 100
 READ_BLOCK_MS = 1000
-RESULT_TTL = 3600
+# How long a result record outlives the job's deadline (copies of a job never run longer).
+RESULT_GRACE = 300
+# While another live process delivers a job's result, how often a copy looks again, and for how
+# long past the deadline (the owner's lease lapses within ``redis.node_ttl`` if it died).
+CLAIM_POLL_SECONDS = 0.25
+CLAIM_PATIENCE = 60.0
 
 # What XRANGE / XREADGROUP give back with decode_responses: [(entry id, {field: value})].
 Entries = list[tuple[str, dict[str, str]]]
 
 
 class RedisJobQueue:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, node: str, registry: RedisStationRegistry) -> None:
+    def __init__(
+        self, redis: aioredis.Redis, keys: Keys, node: str, registry: RedisStationRegistry, owner: str
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._node = node
+        self._owner = owner  # this process's lease value: who owns a result it claimed
+        self._host = socket.gethostname()
         self._registry = registry
         self._stream = keys.node_stream(node)
         self._buffer: deque[Job] = deque()
@@ -48,6 +66,9 @@ class RedisJobQueue:
         self.fenced = False  # this process lost the node's lease: it must not read the stream
         self._enqueue = redis.register_script(redis_scripts.ENQUEUE)
         self._ack = redis.register_script(redis_scripts.ACK)
+        self._forward = redis.register_script(redis_scripts.FORWARD)
+        self._arrive = redis.register_script(redis_scripts.ARRIVE)
+        self._claim = redis.register_script(redis_scripts.CLAIM)
 
     async def setup(self) -> None:
         """Create our stream and consumer group, and announce this node as alive."""
@@ -109,7 +130,7 @@ class RedisJobQueue:
                     continue
                 job = Job.model_validate_json(fields["job"])
                 job.receipt = entry_id
-                if reclaimed:
+                if reclaimed or "moved" in fields:
                     job.reclaimed += 1
                 self._buffer.append(job)
                 count += 1
@@ -145,22 +166,44 @@ class RedisJobQueue:
         return max(0, int(value or 0))
 
     async def forward(self, job: Job, node: str) -> None:
-        async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self._keys.node_stream(node), {"job": job.model_dump_json()})
-            if job.receipt is not None:
-                pipe.xack(self._stream, GROUP, job.receipt)
-                pipe.xdel(self._stream, job.receipt)
-            await pipe.execute()
-        log.info("job_forwarded", job_id=job.job_id, station_id=job.station_id, to_node=node)
-
-    async def save_result(self, job: Job, result: str) -> None:
+        keys = [self._stream, self._keys.node_stream(node)]
+        args = [GROUP, job.receipt or "", job.model_dump_json(), job.station_id]
         async with redis_errors():
-            await self._redis.set(self._keys.result(job.job_id), result, ex=RESULT_TTL)
+            forwarded = await self._forward(keys=keys, args=args)
+        log.info("job_forwarded" if forwarded else "job_moved_already", to_node=node)
 
-    async def load_result(self, job: Job) -> str | None:
+    async def arrive(self, station_id: str, node: str) -> int:
+        """Move ``station_id``'s entries from ``node``'s stream to ours (it connected here)."""
+        keys = [self._keys.node_stream(node), self._stream]
         async with redis_errors():
-            value = await self._redis.get(self._keys.result(job.job_id))
-        return str(value) if value is not None else None
+            moved = int(await self._arrive(keys=keys, args=[GROUP, station_id]))
+        if moved:
+            log.info("jobs_followed_station", station_id=station_id, from_node=node, jobs=moved)
+        return moved
+
+    async def claim_result(self, job: Job, answer: str | None) -> Claim:
+        ttl = max(0, int(job.deadline - time.time())) + RESULT_GRACE
+        give_up = job.deadline + CLAIM_PATIENCE
+        dead = ""
+        while True:
+            args: list[str | int] = [self._owner, self._node, answer or "", ttl, self._keys.lease(""), dead]
+            async with redis_errors():
+                reply = await self._claim(keys=[self._keys.result(job.job_id)], args=args)
+            state = str(reply[0])
+            if state == "none":
+                return Claim()
+            if state == "mine":
+                return Claim(deliver=str(reply[1]))
+            if state == "done":
+                return Claim(elsewhere=True)
+            owner = str(reply[1])  # 'theirs': a process whose lease still stands is delivering it
+            if holder_gone(owner, self._host):
+                dead = owner  # a process of this host that no longer runs: take its answer over
+                continue
+            if time.time() > give_up:
+                log.warning("job_result_owner_silent", owner=owner.rsplit(":", 1)[0])
+                return Claim(elsewhere=True)
+            await asyncio.sleep(CLAIM_POLL_SECONDS)
 
     async def heartbeat(self) -> None:
         async with redis_errors():
@@ -198,7 +241,9 @@ class RedisJobQueue:
             job.reclaimed += 1
             target = await self._target(job.station_id)
             async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(self._keys.node_stream(target), {"job": job.model_dump_json()})
+                pipe.xadd(
+                    self._keys.node_stream(target), {"job": job.model_dump_json(), "st": job.station_id}
+                )
                 pipe.xdel(stream, entry_id)
                 await pipe.execute()
             log.info("job_reclaimed", job_id=job.job_id, from_node=node, to_node=target)

@@ -56,25 +56,85 @@ end
 return {'ok', session, station, redis.call('HGET', KEYS[3], station_id)}
 """
 
-# Store a job (``JobQueue.put``), and with a third key the request's answer with it.
+# Store a job (``JobQueue.put``), and with a third key the request's answer with it; returns the
+# entry id. The station id rides along as its own field so ``ARRIVE`` need not decode every job.
 # KEYS: stream, pending hash[, idempotency guard]. ARGV: job JSON, station id[, answer, ttl].
 ENQUEUE = """
-redis.call('XADD', KEYS[1], '*', 'job', ARGV[1])
+local id = redis.call('XADD', KEYS[1], '*', 'job', ARGV[1], 'st', ARGV[2])
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 if KEYS[3] then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
+return id
+"""
+
+# The job reached its end (``JobQueue.ack``). KEYS: stream, pending hash, result record.
+# ARGV: group, entry id ('' when the job never came from a stream), station id.
+# The pending count drops only when the entry was still ours (a copy moved away by ``ARRIVE``
+# or a peer's reclaim is counted by whoever acks it); the result record becomes "delivered"
+# (same expiry) so a copy of the job that runs later only acks.
+ACK = """
+local held = 1
+if ARGV[2] ~= '' then
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+  held = redis.call('XDEL', KEYS[1], ARGV[2])
+end
+if held == 1 then redis.call('HINCRBY', KEYS[2], ARGV[3], -1) end
+if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('SET', KEYS[3], '{"d":1}', 'KEEPTTL') end
+return held
+"""
+
+# Hand an unfinished job to the node that holds its station now, only if the entry is still ours
+# (``ARRIVE`` may have moved it already: forwarding it again would run it twice).
+# KEYS: our stream, target stream. ARGV: group, entry id ('' = not from a stream), job JSON, station.
+FORWARD = """
+if ARGV[2] ~= '' then
+  if redis.call('XDEL', KEYS[1], ARGV[2]) == 0 then return 0 end
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+end
+redis.call('XADD', KEYS[2], '*', 'job', ARGV[3], 'st', ARGV[4], 'moved', '1')
 return 1
 """
 
-# The job reached its end (``JobQueue.ack``). KEYS: stream, pending hash, saved result.
-# ARGV: group, entry id ('' when the job never came from a stream), station id.
-ACK = """
-if ARGV[2] ~= '' then
-  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('XDEL', KEYS[1], ARGV[2])
+# A station arrived at this node while its presence named another: move its entries (read by the
+# old node or not) from that node's stream to ours, marked moved so their results are looked up
+# before the station is called again. KEYS: old stream, our stream. ARGV: group, station id.
+ARRIVE = """
+local moved = 0
+for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
+  local fields, job, station = entry[2], nil, nil
+  for i = 1, #fields, 2 do
+    if fields[i] == 'job' then job = fields[i + 1] elseif fields[i] == 'st' then station = fields[i + 1] end
+  end
+  if job and not station then station = cjson.decode(job)['station_id'] end
+  if station == ARGV[2] then
+    redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1')
+    redis.call('XACK', KEYS[1], ARGV[1], entry[1])
+    redis.call('XDEL', KEYS[1], entry[1])
+    moved = moved + 1
+  end
 end
-redis.call('HINCRBY', KEYS[2], ARGV[3], -1)
-redis.call('DEL', KEYS[3])
-return 1
+return moved
+"""
+
+# Who delivers a job's result (``JobQueue.claim_result``). The record is JSON: {o: owner process
+# (its lease value), n: its node, a: the answer} while being delivered, {d: 1} once acked.
+# KEYS: result record. ARGV: our owner value, our node, answer ('' = only look), ttl,
+# lease key prefix, an owner the caller found dead ('' = none).
+# Returns {'none'} (nobody answered: look only) | {'mine', answer} | {'done'} | {'theirs', owner}.
+CLAIM = """
+local raw = redis.call('GET', KEYS[1])
+if not raw then
+  if ARGV[3] == '' then return {'none'} end
+  redis.call('SET', KEYS[1], cjson.encode({o = ARGV[1], n = ARGV[2], a = ARGV[3]}), 'EX', ARGV[4])
+  return {'mine', ARGV[3]}
+end
+local record = cjson.decode(raw)
+if record['d'] then return {'done'} end
+if record['o'] == ARGV[1] then return {'mine', record['a']} end
+if record['o'] ~= ARGV[6] and redis.call('GET', ARGV[5] .. record['n']) == record['o'] then
+  return {'theirs', record['o']}
+end
+redis.call('SET', KEYS[1], cjson.encode({o = ARGV[1], n = ARGV[2], a = record['a']}), 'KEEPTTL')
+return {'mine', record['a']}
 """
 
 # Store a session with its indexes (``SessionStore.put``); with ARGV[4] = '1' only if the
