@@ -40,7 +40,7 @@ log = structlog.get_logger(__name__)
 READ_BATCH = 100
 READ_BLOCK_MS = 1000
 # How long a result record outlives the job's deadline (copies of a job never run longer).
-RESULT_GRACE = 300
+RESULT_GRACE = 120
 # While another live process delivers a job's result, how often a copy looks again, and for how
 # long past the deadline (the owner's lease lapses within ``redis.node_ttl`` if it died).
 CLAIM_POLL_SECONDS = 0.25
