@@ -66,11 +66,11 @@ log = structlog.get_logger(__name__)
 
 
 def make_backend(settings: Settings, node_id: str) -> Backend:
-    """The embedded backend, unless ``redis.url`` asks for Redis."""
+    """The embedded backend, unless ``redis.url`` (or ``redis.sentinels``) asks for Redis."""
     url = settings.redis.url
-    if not url:
+    if not settings.redis.enabled:
         return MemoryBackend(node_id)
-    if not url.startswith(("redis://", "rediss://", "unix://")):
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("redis.url", "must start with redis://, rediss:// or unix:// (or be empty)")
     return RedisBackend(settings.redis, node_id)
 
@@ -174,7 +174,7 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(backend.maintain(), name="backend-maintenance"),
         asyncio.create_task(app[WORKER].run(), name="worker"),
     ]
-    kind = "redis" if app[SETTINGS].redis.url else "embedded"
+    kind = "redis" if app[SETTINGS].redis.enabled else "embedded"
     log.info("gateway_started", base_url=app[SETTINGS].http.base_url, backend=kind, node=backend.node_id)
     yield
     for task in tasks:

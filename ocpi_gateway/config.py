@@ -31,6 +31,8 @@ ENV_PREFIX = "OCPI_GATEWAY__"
 EMSP_KEY_PATTERN = r"^[A-Za-z]{2}\*[A-Za-z0-9]{3}$"
 # Proxy mode: an existing CSMS's OCPP-J base URL (empty = not set).
 UPSTREAM_URL_PATTERN = r"^(wss?://\S+)?$"
+# A Sentinel's address: ``host:port``.
+HOST_PORT_PATTERN = r"^[A-Za-z0-9._-]+:[0-9]{1,5}$"
 
 
 class _Section(BaseModel):
@@ -59,6 +61,27 @@ class RedisSettings(_Section):
     node_ttl: float = Field(default=3.0, gt=0.2, le=300)
     completed_session_ttl: int = Field(default=86400, ge=60)
     max_connections: int = Field(default=64, ge=4, le=10000)
+    # Redis Sentinel (README "Redis high availability"): the primary is asked of these (host:port)
+    # under the name ``sentinel_master`` and followed through a failover; ``url`` then gives only
+    # the password, database and TLS, its host is not used.
+    sentinels: tuple[Annotated[str, Field(pattern=HOST_PORT_PATTERN)], ...] = ()
+    sentinel_master: str = Field(default="", max_length=200)
+    # An ACCEPTED waits until this many replicas hold the job (WAIT); 503 / OCPI 3000 otherwise.
+    wait_replicas: int = Field(default=0, ge=0, le=16)
+    wait_timeout_ms: int = Field(default=1000, ge=10, le=60000)
+
+    @model_validator(mode="after")
+    def _sentinel_has_a_master(self) -> RedisSettings:
+        if self.sentinels and not self.sentinel_master:
+            raise ValueError("sentinel_master is required with sentinels (the name they monitor)")
+        if self.sentinel_master and not self.sentinels:
+            raise ValueError("sentinels (host:port list) are required with sentinel_master")
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        """True when the Redis backend is configured (a URL, or Sentinels to find the primary)."""
+        return bool(self.url or self.sentinels)
 
 
 class PartySettings(_Section):

@@ -186,6 +186,16 @@ class BackendError(GatewayError):
     """The backend could not store or read; an OCPI request becomes BackendUnavailable."""
 
 
+class NotReplicated(BackendError):
+    """Fewer replicas than ``redis.wait_replicas`` confirmed a job in time: it was withdrawn, so the
+    request is answered 503 / OCPI 3000 like any other store that failed (nothing runs for it)."""
+
+    def __init__(self, wanted: int, confirmed: int, timeout_ms: int) -> None:
+        super().__init__(
+            f"redis: {confirmed} of {wanted} replica(s) confirmed the job within {timeout_ms} ms; withdrawn"
+        )
+
+
 class CallbackRefused(GatewayError):
     """The gateway will not call this partner URL: wrong scheme, host not allowed, or an address
     in a loopback, link-local or private range the partner may not use (SSRF guard)."""

@@ -38,6 +38,7 @@ class RedisServer:
     port: int
     directory: Path
     appendonly: bool = False
+    replica_of: int | None = None  # the primary's port (on 127.0.0.1), for a replica
     process: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -57,6 +58,8 @@ class RedisServer:
                 "--appendonly", "yes" if self.appendonly else "no",
                 "--appendfsync", "always",
                 "--dir", str(self.directory),
+                "--repl-diskless-sync-delay", "0",  # replicas (re)sync at once, not after 5 s
+                *(["--replicaof", "127.0.0.1", str(self.replica_of)] if self.replica_of else []),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -73,6 +76,81 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(10)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: what a crashed primary looks like to its clients, replicas and Sentinels."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@dataclass
+class SentinelServer:
+    """A Redis Sentinel owned by the tests, watching one primary under ``master``; fails over fast."""
+
+    port: int
+    directory: Path
+    primary_port: int
+    master: str = "gw"
+    down_after_ms: int = 1000
+    process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server not found")
+        config = self.directory / f"sentinel-{self.port}.conf"
+        config.write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
+            f"sentinel monitor {self.master} 127.0.0.1 {self.primary_port} 1\n"
+            f"sentinel down-after-milliseconds {self.master} {self.down_after_ms}\n"
+            f"sentinel failover-timeout {self.master} 5000\n"
+            f"sentinel parallel-syncs {self.master} 1\n"
+        )
+        self.process = subprocess.Popen(
+            [binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while not answers(f"redis://{self.address}"):
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("redis sentinel did not start")
+            time.sleep(0.05)
+
+    def primary(self) -> tuple[str, int] | None:
+        """The primary this Sentinel names now."""
+        client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1, decode_responses=True)
+        try:
+            found = client.sentinel_get_master_addr_by_name(self.master)
+            return (str(found[0]), int(found[1])) if found else None
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+
+def wait_replicated(primary_url: str, replicas: int, timeout: float = 10.0) -> None:
+    """Return once the primary reports ``replicas`` replicas online and in sync."""
+    client = redis.Redis.from_url(primary_url, socket_timeout=1)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if int(client.wait(replicas, 100)) >= replicas:  # type: ignore[no-untyped-call]
+                info = client.info("replication")
+                if int(info.get("connected_slaves", 0)) >= replicas:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"{replicas} replica(s) did not come online")
+    finally:
+        client.close()
 
 
 def require_or_skip(reason: str) -> None:

@@ -61,6 +61,10 @@ class Keys:
         """Hash station id -> open jobs (for the announced timeout)."""
         return f"{self.prefix}:pending"
 
+    def hold(self, job_id: str) -> str:
+        """A job waiting for its replicas (``redis.wait_replicas``): its node must not run it yet."""
+        return f"{self.prefix}:hold:{job_id}"
+
     def result(self, job_id: str) -> str:
         return f"{self.prefix}:result:{job_id}"
 

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=1,
-        help="node processes sharing the port (SO_REUSEPORT); more than one needs redis.url",
+        help="node processes sharing the port (SO_REUSEPORT); more than one needs Redis",
     )
     serve.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
 
@@ -117,7 +117,7 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _load(args.config)
     configure_logging(settings.log.format, settings.log.level)
     if args.workers > 1:
-        if not settings.redis.url:
+        if not settings.redis.enabled:
             raise ConfigError(
                 "redis.url",
                 f"serve --workers {args.workers} needs it: workers share their jobs and stations "

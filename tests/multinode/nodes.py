@@ -23,15 +23,15 @@ def node_config(
 ) -> str:
     """A TOML config for one node; every node of a test gets the same Redis section."""
     ocpp_lines = "\n".join(f"{k} = {v!r}" for k, v in ocpp.items())
+    # Every key of the test's Redis section (url, key_prefix, node_ttl; sentinels, wait_replicas ...).
+    redis_lines = "\n".join(f"{k} = {v!r}" for k, v in redis.items())
     return f"""
 [http]
 host = "127.0.0.1"
 port = {port}
 
 [redis]
-url = "{redis["url"]}"
-key_prefix = "{redis["key_prefix"]}"
-node_ttl = {redis["node_ttl"]}
+{redis_lines}
 node_id = "{node_id}"
 
 [ocpi]

@@ -15,7 +15,7 @@ import yaml
 from ocpi_gateway.config import ENV_PREFIX, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-_PLACEHOLDER = re.compile(r"\$\{(\w+)(?::?[-?][^}]*)?\}")
+_PLACEHOLDER = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
 
 
 def _compose() -> dict[str, Any]:
@@ -24,12 +24,18 @@ def _compose() -> dict[str, Any]:
     return loaded
 
 
-def _gateway_environment() -> dict[str, str]:
-    """The gateway service's variables with ``${VAR:-default}`` / ``${VAR:?msg}`` filled in."""
+def _gateway_environment(given: dict[str, str] | None = None) -> dict[str, str]:
+    """The gateway service's variables as compose fills them: ``given`` values first, then the
+    ``${VAR:-default}`` default, and a stand-in value for a required ``${VAR:?msg}``."""
+
+    def fill(match: re.Match[str]) -> str:
+        name, kind, default = match.group(1), match.group(2), match.group(3)
+        if given and name in given:
+            return given[name]
+        return default if kind == "-" else f"value-of-{name.lower()}"
+
     env = _compose()["services"]["gateway"]["environment"]
-    return {
-        key: _PLACEHOLDER.sub(lambda m: f"value-of-{m.group(1).lower()}", str(v)) for key, v in env.items()
-    }
+    return {key: _PLACEHOLDER.sub(fill, str(v)) for key, v in env.items()}
 
 
 def test_compose_runs_gateway_with_redis() -> None:
@@ -52,6 +58,33 @@ def test_compose_environment_is_valid_configuration() -> None:
     assert settings.http.host == "0.0.0.0"
     assert settings.log.format == "json"
     assert settings.admin.token is not None
+
+
+def test_compose_ha_profile_adds_a_replica_and_a_sentinel_the_gateway_can_use() -> None:
+    """``--profile ha``: a replica of the primary and a Sentinel watching it; with the variables the
+    file's header names, the gateway's environment is a valid Sentinel configuration."""
+    services = _compose()["services"]
+    assert services["redis-replica"]["profiles"] == ["ha"]
+    assert services["redis-replica"]["command"][-3:] == ["--replicaof", "redis", "6379"]
+    assert services["redis-sentinel"]["profiles"] == ["ha"]
+    sentinel = " ".join(services["redis-sentinel"]["command"])
+    assert "sentinel monitor gw redis 6379 1" in sentinel
+    assert "--sentinel" in sentinel
+    assert "profiles" not in services["gateway"]
+    assert "profiles" not in services["redis"]
+    given = {
+        "REDIS_SENTINELS": '["redis-sentinel:26379"]',
+        "REDIS_SENTINEL_MASTER": "gw",
+        "REDIS_WAIT_REPLICAS": "1",
+    }
+    environ = _gateway_environment(given)
+    settings = load_settings(ROOT / "config" / "container.toml", environ)
+    assert settings.redis.sentinels == ("redis-sentinel:26379",)
+    assert settings.redis.sentinel_master == "gw"
+    assert settings.redis.wait_replicas == 1
+    plain = load_settings(ROOT / "config" / "container.toml", _gateway_environment())
+    assert plain.redis.sentinels == ()  # without the profile: as before
+    assert plain.redis.wait_replicas == 0
 
 
 def test_image_config_holds_no_secrets() -> None:

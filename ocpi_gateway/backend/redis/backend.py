@@ -13,14 +13,11 @@ import socket
 
 import redis.asyncio as aioredis
 import structlog
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.outcomes import RedisOutcomeStore
 from ocpi_gateway.backend.redis.admission import RedisAdmission
+from ocpi_gateway.backend.redis.connect import connection_pool
 from ocpi_gateway.backend.redis.jobs import RedisJobQueue
 from ocpi_gateway.backend.redis.lane import PipelinedRedis
 from ocpi_gateway.backend.redis.lease import NodeLease, holder_gone
@@ -43,20 +40,7 @@ class RedisBackend:
     def __init__(self, settings: RedisSettings, node_id: str) -> None:
         self._settings = settings
         self._node_id = node_id
-        # A blocking pool: under load a command waits for a free connection instead of
-        # failing with "Too many connections" (redis-py's default pool raises at 100).
-        pool = aioredis.BlockingConnectionPool.from_url(
-            settings.url,
-            max_connections=settings.max_connections,
-            timeout=5,
-            decode_responses=True,
-            socket_timeout=5,
-            socket_connect_timeout=2,
-            health_check_interval=15,
-            # A pooled connection left stale by a Redis restart is replaced, not reported.
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        )
+        pool = connection_pool(settings)  # direct from redis.url, or through Sentinel (connect.py)
         # Plain commands share one auto-pipelined connection (lane.py); blocking ones use the pool.
         self._redis: aioredis.Redis = PipelinedRedis.from_pool(pool)
         keys = self._keys = Keys(settings.key_prefix)
@@ -65,7 +49,8 @@ class RedisBackend:
         self._guards = RedisGuards(self._redis, keys)
         self._sequences = RedisSequences(self._redis, keys)
         self._lease = NodeLease(self._redis, keys, node_id, settings.node_ttl)
-        self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations, self._lease.value)
+        wait = (settings.wait_replicas, settings.wait_timeout_ms)
+        self._jobs = RedisJobQueue(self._redis, keys, node_id, self._stations, self._lease.value, wait)
         self._parties = RedisPartyStore(self._redis, keys)
         self._outcomes = RedisOutcomeStore(self._redis, keys)
         self._admission = RedisAdmission(self._redis, keys, self._guards, self._stations, self._jobs)

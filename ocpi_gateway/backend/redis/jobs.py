@@ -33,7 +33,7 @@ from ocpi_gateway.backend.redis import scripts as redis_scripts
 from ocpi_gateway.backend.redis.lease import holder_gone
 from ocpi_gateway.backend.redis.store import RedisStationRegistry, raise_if_cancelled, redis_errors
 from ocpi_gateway.domain import Job
-from ocpi_gateway.errors import BackendError
+from ocpi_gateway.errors import BackendError, NotReplicated
 
 log = structlog.get_logger(__name__)
 
@@ -44,6 +44,10 @@ RESULT_GRACE = 120
 # While another live process delivers a job's result, how often a copy looks again, and for how
 # long past the deadline (the owner's lease lapses within ``redis.node_ttl`` if it died).
 CLAIM_POLL_SECONDS = 0.25
+# A held job (``redis.wait_replicas``): how often its node looks whether it may run, and how long the
+# hold lasts past the WAIT timeout (it ends by itself if the accepting node died mid-WAIT).
+HOLD_POLL_SECONDS = 0.005
+HOLD_MARGIN_MS = 2000
 CLAIM_PATIENCE = 60.0
 
 # What XRANGE / XREADGROUP give back with decode_responses: [(entry id, {field: value})].
@@ -52,19 +56,30 @@ Entries = list[tuple[str, dict[str, str]]]
 
 class RedisJobQueue:
     def __init__(
-        self, redis: aioredis.Redis, keys: Keys, node: str, registry: RedisStationRegistry, owner: str
+        self,
+        redis: aioredis.Redis,
+        keys: Keys,
+        node: str,
+        registry: RedisStationRegistry,
+        owner: str,
+        wait: tuple[int, int] = (0, 0),
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._node = node
         self._owner = owner  # this process's lease value: who owns a result it claimed
         self._host = socket.gethostname()
+        # (replicas, timeout ms): how many replicas must hold a job somebody waits for (WAIT).
+        self._wait_replicas, self._wait_timeout_ms = wait
         self._registry = registry
         self._stream = keys.node_stream(node)
         self._buffer: deque[Job] = deque()
         self._ready = False
         self.fenced = False  # this process lost the node's lease: it must not read the stream
         self._enqueue = redis.register_script(redis_scripts.ENQUEUE)
+        self._enqueue_held = redis.register_script(redis_scripts.ENQUEUE_HELD)
+        self._withdraw = redis.register_script(redis_scripts.WITHDRAW)
+        self._held: set[str] = set()  # jobs read while their accepting node may still withdraw them
         self._ack = redis.register_script(redis_scripts.ACK)
         self._forward = redis.register_script(redis_scripts.FORWARD)
         self._arrive = redis.register_script(redis_scripts.ARRIVE)
@@ -96,8 +111,56 @@ class RedisJobQueue:
         if guard is not None:
             keys.append(guard[0])
             args += [guard[1], guard[2]]
+        if self._wait_replicas and (guard is not None or job.response_url is not None or job.outcome_ttl):
+            await self._put_replicated(keys, args, job)
+            return
         async with redis_errors():
             await self._enqueue(keys=keys, args=args)
+
+    async def _put_replicated(self, keys: list[str], args: list[str | int], job: Job) -> None:
+        """ENQUEUE (held), then WAIT on the same pooled connection, in one round trip; then release.
+
+        WAIT counts the replicas that acknowledged every earlier write of its connection, so it must
+        follow the write on that connection; it blocks the connection, hence not on the lane. The
+        job is held meanwhile (its node reads it but does not run it, ``_released``): with too few
+        replicas in time it is withdrawn and :class:`NotReplicated` raised (503 / OCPI 3000), and
+        nothing ran for a request that was answered as failed.
+        """
+        hold = self._keys.hold(job.job_id)
+        hold_ms = self._wait_timeout_ms + HOLD_MARGIN_MS
+        held_keys = [keys[0], keys[1], hold, *keys[2:]]
+        held_args = [*args[:2], hold_ms, *args[2:]]
+        async with redis_errors(), self._redis.pipeline(transaction=False) as pipe:
+            await self._enqueue_held(keys=held_keys, args=held_args, client=pipe)
+            pipe.wait(self._wait_replicas, self._wait_timeout_ms)
+            entry_id, confirmed = await pipe.execute()
+        if int(confirmed) >= self._wait_replicas:
+            async with redis_errors():
+                await self._redis.delete(hold)
+            return
+        async with redis_errors():
+            await self._withdraw(
+                keys=[keys[0], keys[1], hold, *keys[2:]], args=[str(entry_id), job.station_id, hold_ms]
+            )
+        log.warning("job_not_replicated", replicas=int(confirmed), wanted=self._wait_replicas)
+        raise NotReplicated(self._wait_replicas, int(confirmed), self._wait_timeout_ms)
+
+    async def _released(self, job: Job) -> bool:
+        """Wait while the job's accepting node waits for its replicas; False if it was withdrawn.
+
+        A held job is looked at every few milliseconds until its hold key is gone (confirmed) or says
+        withdrawn; a hold that outlives its expiry (the accepting node died mid-WAIT) lets it run.
+        """
+        hold = self._keys.hold(job.job_id)
+        while True:
+            async with redis_errors():
+                state = await self._redis.get(hold)
+            if state is None:
+                return True
+            if state == "withdrawn":
+                log.info("job_withdrawn", job_id=job.job_id)
+                return False
+            await asyncio.sleep(HOLD_POLL_SECONDS)
 
     async def resume(self, node_ttl: float) -> int:
         """Take back what this node id's previous process left: entries it read and never acked.
@@ -132,6 +195,8 @@ class RedisJobQueue:
                 job.receipt = entry_id
                 if reclaimed or "moved" in fields:
                     job.reclaimed += 1
+                if "hold" in fields:
+                    self._held.add(job.job_id)
                 self._buffer.append(job)
                 count += 1
         return count
@@ -141,19 +206,33 @@ class RedisJobQueue:
             await asyncio.Event().wait()  # another process works this node id now: never read again
         if not self._ready:
             await self.setup()
-        while not self._buffer:
-            raise_if_cancelled()
-            try:
-                async with redis_errors():
-                    answer = await self._redis.xreadgroup(
-                        GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
-                    )
-            except BackendError as exc:
-                if "NOGROUP" in str(exc):  # our stream was reclaimed while we looked dead: start anew
-                    self._ready = False
-                raise
-            self._buffer_entries(cast(list[tuple[str, Entries]], answer or []))
-        return self._buffer.popleft()
+        while True:
+            while not self._buffer:
+                raise_if_cancelled()
+                try:
+                    async with redis_errors():
+                        answer = await self._redis.xreadgroup(
+                            GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
+                        )
+                except BackendError as exc:
+                    if "NOGROUP" in str(exc):  # our stream was reclaimed while we looked dead: start anew
+                        self._ready = False
+                    raise
+                self._buffer_entries(cast(list[tuple[str, Entries]], answer or []))
+            job = self._buffer.popleft()
+            if job.job_id in self._held:
+                try:
+                    released = await self._released(job)
+                    if not released:  # withdrawn: its entry is gone, only our read is left
+                        async with redis_errors():
+                            await self._redis.xack(self._stream, GROUP, job.receipt or "0-0")
+                except BaseException:
+                    self._buffer.appendleft(job)  # looked at again on the next call
+                    raise
+                self._held.discard(job.job_id)
+                if not released:
+                    continue
+            return job
 
     async def ack(self, job: Job) -> None:
         keys = [self._stream, self._keys.pending, self._keys.result(job.job_id)]

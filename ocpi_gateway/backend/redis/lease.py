@@ -15,8 +15,10 @@ its own holder). At start:
   when it expires (at most ``node_ttl``), and if its holder renews it meanwhile, it is alive:
   start-up stops with one line (:class:`~ocpi_gateway.errors.NodeIdInUse`).
 
-A process that finds its lease gone (it stalled longer than ``node_ttl`` and another took
-over) stops reading its stream: it is *fenced*, and says so in the log.
+A process that finds its lease held by another process (it stalled longer than ``node_ttl`` and
+another took over) stops reading its stream: it is *fenced*, and says so in the log. A lease that
+merely expired (Redis unreachable for longer than ``node_ttl``, a failover) and that nobody took is
+taken again at the next heartbeat.
 """
 
 from __future__ import annotations
@@ -35,9 +37,16 @@ from ocpi_gateway.errors import NodeIdInUse
 
 log = structlog.get_logger(__name__)
 
+# Renew our lease; one that expired while nobody else took it (Redis was away longer than the TTL,
+# a failover) is taken again: 1 renewed, 2 taken again, 0 another process holds it (we are fenced).
 RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+if not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 2
 end
 return 0
 """
@@ -132,7 +141,10 @@ class NodeLease:
         """Extend the lease; False (and ``fenced``) when another process holds it now."""
         if self.fenced:
             return False
-        if await self._renew(keys=[self._key], args=[self.value, self._ttl_ms]):
+        renewed = await self._renew(keys=[self._key], args=[self.value, self._ttl_ms])
+        if renewed == 2:
+            log.warning("node_lease_retaken", node=self._node, hint="it expired while Redis was unreachable")
+        if renewed:
             return True
         self.fenced = True
         log.error("node_lease_lost", node=self._node, hint="another process took this node id over")

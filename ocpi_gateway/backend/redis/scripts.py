@@ -66,6 +66,29 @@ if KEYS[3] then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
 return id
 """
 
+# ``ENQUEUE`` for a job that must reach ``redis.wait_replicas`` replicas before it may run: the entry
+# is marked held and a hold key set; the accepting node deletes the key once WAIT confirmed, or marks
+# it withdrawn (``WITHDRAW``). KEYS: stream, pending hash, hold[, idempotency guard].
+# ARGV: job JSON, station id, hold ttl (ms)[, answer, ttl]. Returns the entry id.
+ENQUEUE_HELD = """
+local id = redis.call('XADD', KEYS[1], '*', 'job', ARGV[1], 'st', ARGV[2], 'hold', '1')
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+if KEYS[4] then redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5]) end
+return id
+"""
+
+# The replicas did not confirm a held job: take it back with the answer stored for its request, so
+# a request answered 503 never runs. KEYS: stream, pending hash, hold[, guard].
+# ARGV: entry id, station id, hold ttl (ms). Returns 1 when the entry was still there.
+WITHDRAW = """
+local held = redis.call('XDEL', KEYS[1], ARGV[1])
+if held == 1 then redis.call('HINCRBY', KEYS[2], ARGV[2], -1) end
+redis.call('SET', KEYS[3], 'withdrawn', 'PX', ARGV[3])
+if KEYS[4] then redis.call('DEL', KEYS[4]) end
+return held
+"""
+
 # The job reached its end (``JobQueue.ack``). KEYS: stream, pending hash, result record.
 # ARGV: group, entry id ('' when the job never came from a stream), station id.
 # The pending count drops only when the entry was still ours (a copy moved away by ``ARRIVE``
@@ -96,17 +119,23 @@ return 1
 
 # A station arrived at this node while its presence named another: move its entries (read by the
 # old node or not) from that node's stream to ours, marked moved so their results are looked up
-# before the station is called again. KEYS: old stream, our stream. ARGV: group, station id.
+# before the station is called again (a job still held for its replicas stays held).
+# KEYS: old stream, our stream. ARGV: group, station id.
 ARRIVE = """
 local moved = 0
 for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  local fields, job, station = entry[2], nil, nil
+  local fields, job, station, hold = entry[2], nil, nil, nil
   for i = 1, #fields, 2 do
-    if fields[i] == 'job' then job = fields[i + 1] elseif fields[i] == 'st' then station = fields[i + 1] end
+    if fields[i] == 'job' then job = fields[i + 1] elseif fields[i] == 'st' then station = fields[i + 1]
+    elseif fields[i] == 'hold' then hold = fields[i + 1] end
   end
   if job and not station then station = cjson.decode(job)['station_id'] end
   if station == ARGV[2] then
-    redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1')
+    if hold then
+      redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1', 'hold', hold)
+    else
+      redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1')
+    end
     redis.call('XACK', KEYS[1], ARGV[1], entry[1])
     redis.call('XDEL', KEYS[1], entry[1])
     moved = moved + 1
