@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 CONFIG ?= config/gateway.toml
 
 .DEFAULT_GOAL := all
-.PHONY: all install run test lint format mypy pytest bench clean
+.PHONY: all install run test lint format mypy pytest bench chaos clean
 
 all: test
 
@@ -43,6 +43,13 @@ test: lint mypy pytest
 # Loopback benchmarks (bounded): BENCH_ARGS=--quick for a short run. Figures: docs/benchmarks.md
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The chaos test of issue 17, longer (CHAOS_SECONDS, CHAOS_NODES); figures go to docs/benchmarks.md.
+CHAOS_SECONDS ?= 120
+CHAOS_NODES ?= 3
+chaos: $(STAMP)
+	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_NODES=$(CHAOS_NODES) CHAOS_REPORT=docs/benchmarks.md \
+		$(BIN)/pytest tests/multinode/test_chaos.py -k lose -s -q
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info
