@@ -49,7 +49,7 @@ CHAOS_SECONDS ?= 120
 CHAOS_NODES ?= 3
 chaos: $(STAMP)
 	CHAOS_SECONDS=$(CHAOS_SECONDS) CHAOS_NODES=$(CHAOS_NODES) CHAOS_REPORT=docs/benchmarks.md \
-		$(BIN)/pytest tests/multinode/test_chaos.py -k lose -s -q
+		$(BIN)/pytest tests/multinode/test_chaos.py -k lose -s -q --timeout=0
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis *.egg-info

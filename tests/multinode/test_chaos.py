@@ -14,6 +14,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from ocpi_gateway.cli.mockscsp import MockScsp
 from tests.multinode.chaos import Chaos, ChaosPlan, ChaosReport, summary
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CRASH_ALLOWANCE = 2.5
 
 
+@pytest.mark.timeout(150)
 async def test_nodes_killed_under_traffic_lose_duplicate_and_delay_nothing(
     tmp_path: Path, redis_settings: dict[str, Any], mock_scsp: MockScsp
 ) -> None:
