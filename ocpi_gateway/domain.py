@@ -179,6 +179,9 @@ class Job(BaseModel):
     # Keep the result as a job outcome for this many seconds (jobs with no response_url whose
     # caller waits or polls instead, see ``core/outcomes.py``).
     outcome_ttl: int | None = None
+    # Not to be started before this time (epoch seconds): a push waiting out its coalescing window
+    # waits outside its station's lane, so the station's other calls are not held up behind it.
+    start_after: float | None = None
     # Where the backend keeps this job (a Redis stream entry id); not part of the stored job.
     receipt: str | None = Field(default=None, exclude=True)
 

@@ -191,6 +191,7 @@ class ProfilePushes:
             deadline=now + window + ocpi.result_timeout,
             correlation_id=str(uuid.uuid4()),
             duration=ocpi.push_horizon,
+            start_after=now + window if window else None,
         )
         await self._backend.jobs.put(job)
         log.info("push_queued", session_id=session.session_id, party=key, trigger=reason, job_id=job.job_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 import structlog
@@ -38,6 +39,7 @@ class Worker:
         self._idle = asyncio.Event()
         self._idle.set()
         self._accepting = True
+        self._closed = False
 
     @property
     def in_flight(self) -> int:
@@ -62,9 +64,22 @@ class Worker:
             self.dispatch(job)
 
     def dispatch(self, job: Job) -> None:
-        """Put a job on its station's lane, starting the lane if needed."""
+        """Put a job on its station's lane, starting the lane if needed.
+
+        A job that may not start yet (``start_after``: a push waiting out its coalescing window)
+        waits beside the lane, not in it, so the station's other jobs pass it meanwhile.
+        """
         self._busy += 1
         self._idle.clear()
+        wait = (job.start_after or 0.0) - time.time()
+        if wait > 0:
+            asyncio.get_running_loop().call_later(wait, self._enqueue, job)
+            return
+        self._enqueue(job)
+
+    def _enqueue(self, job: Job) -> None:
+        if self._closed:  # a delayed job after close: it stays unacked in the backend for the next run
+            return
         lane = self._lanes.get(job.station_id)
         if lane is None:
             lane = asyncio.Queue()
@@ -107,6 +122,7 @@ class Worker:
 
     async def close(self) -> None:
         """Cancel every lane (after :meth:`drain`)."""
+        self._closed = True
         tasks = list(self._lane_tasks.values())
         for task in tasks:
             task.cancel()

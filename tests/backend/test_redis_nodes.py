@@ -15,6 +15,7 @@ from ocpi_gateway.backend.base import Claim
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
+from ocpi_gateway.domain import Job
 from tests.backend.test_contract import job, station
 
 NodeFactory = Callable[[str], RedisBackend]
@@ -166,21 +167,26 @@ class TestStationArrives:
         assert (await asyncio.wait_for(a.jobs.get(), 5)).station_id == "CS-2"
 
 
+async def claimed_by_a(nodes: NodeFactory) -> tuple[RedisBackend, RedisBackend, Job, Job]:
+    """Nodes A and B alive; A read a job and claimed ACCEPTED for it; B holds a moved copy."""
+    a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+    await a.start()
+    await b.start()
+    stored = job("CS-1")
+    await a.jobs.put(stored, "node-a")
+    copy_a = await asyncio.wait_for(a.jobs.get(), 5)
+    assert await a.jobs.claim_result(copy_a, '{"result":"ACCEPTED"}') == Claim(
+        deliver='{"result":"ACCEPTED"}'
+    )
+    return a, b, copy_a, stored.model_copy(update={"reclaimed": 1})
+
+
 class TestOneResult:
     """Two copies of one job (moved while its old node still ran it) deliver one result."""
 
     async def test_a_live_owner_keeps_the_delivery_and_the_copy_only_acks(self, nodes: NodeFactory) -> None:
         """B's claim waits while A (alive) delivers; once A acks, B is told the result went elsewhere."""
-        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        await a.start()
-        await b.start()
-        stored = job("CS-1")
-        await a.jobs.put(stored, "node-a")
-        copy_a = await asyncio.wait_for(a.jobs.get(), 5)
-        assert await a.jobs.claim_result(copy_a, '{"result":"ACCEPTED"}') == Claim(
-            deliver='{"result":"ACCEPTED"}'
-        )
-        copy_b = stored.model_copy(update={"reclaimed": 1})
+        a, b, copy_a, copy_b = await claimed_by_a(nodes)
         waiting = asyncio.create_task(b.jobs.claim_result(copy_b, '{"result":"REJECTED"}'))
         await asyncio.sleep(0.6)
         assert not waiting.done()  # A still delivers
@@ -192,16 +198,9 @@ class TestOneResult:
         self, nodes: NodeFactory, redis_settings: dict[str, Any]
     ) -> None:
         """A claimed the answer and died (its lease lapsed): B delivers A's answer, not its own."""
-        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        await a.start()
-        await b.start()
-        stored = job("CS-1")
-        await a.jobs.put(stored, "node-a")
-        copy_a = await asyncio.wait_for(a.jobs.get(), 5)
-        await a.jobs.claim_result(copy_a, '{"result":"ACCEPTED"}')
+        _a, b, _copy_a, copy_b = await claimed_by_a(nodes)
         client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
         await client.delete(Keys(redis_settings["key_prefix"]).lease("node-a"))  # what expiry does
         await client.aclose()
-        copy_b = stored.model_copy(update={"reclaimed": 1})
         claim = await asyncio.wait_for(b.jobs.claim_result(copy_b, '{"result":"REJECTED"}'), 2)
         assert claim == Claim(deliver='{"result":"ACCEPTED"}')

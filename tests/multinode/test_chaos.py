@@ -21,11 +21,10 @@ from tests.multinode.chaos import Chaos, ChaosPlan, ChaosReport, summary
 
 ROOT = Path(__file__).resolve().parents[2]
 # On top of the station's own answer time, what a crash may cost a result at the 99th percentile.
-# The issue asks for about 2 s; measured here (2 cores, three or two node processes, one restarting):
-# p99 2.6-4.0 s against 1.5 s answers. After a kill the moved station's lane also carries the gateway's
-# own re-apply of its profile and the ActiveChargingProfile push that follows (each a steering call the
-# station answers in up to 1.5 s), and the restarting node's start-up competes for the two cores.
-# 2.5 s keeps the test honest about that (README "Chaos").
+# The issue asks for about 2 s; measured here (2 cores, two or three node processes, one restarting)
+# the p99 is 2.5-3.1 s against 1.5 s answers: a job at the station when its node dies is asked again
+# (up to 1.5 s more) after the reconnect, while the restarting node's start-up competes for the cores.
+# 2.5 s keeps the test honest about that without flaking (README "Chaos").
 CRASH_ALLOWANCE = 2.5
 
 
