@@ -65,16 +65,16 @@ def connection_pool(settings: RedisSettings) -> ConnectionPool:
         )
     options: dict[str, Any] = {}
     if settings.url:
-        parsed: dict[str, Any] = parse_url(settings.url)  # type: ignore[no-untyped-call]
+        parsed: dict[str, Any] = parse_url(settings.url)  # type: ignore[no-untyped-call, unused-ignore]
         options = {k: v for k, v in parsed.items() if k not in PLACE_OPTIONS}
         if settings.url.startswith("rediss://"):
             options["connection_class"] = SentinelManagedSSLConnection
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]
         sentinel_addresses(settings),
         sentinel_kwargs={"socket_timeout": SENTINEL_TIMEOUT, "socket_connect_timeout": SENTINEL_TIMEOUT},
         **COMMON,
     )
-    pool: ConnectionPool = SentinelConnectionPool(  # type: ignore[no-untyped-call]
+    pool: ConnectionPool = SentinelConnectionPool(  # type: ignore[no-untyped-call, unused-ignore]
         settings.sentinel_master, sentinel, **COMMON, **_retry(), **options
     )
     return pool
