@@ -103,6 +103,7 @@ class Chaos:
         self._logs: dict[str, deque[str]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
+        self._no_more_kills = asyncio.Event()
         self._started = 0.0
 
     async def run(self) -> ChaosReport:
@@ -114,9 +115,9 @@ class Chaos:
             self._report.started = time.time()
             killer = asyncio.create_task(self._kill_now_and_then())
             await self._traffic()
-            killer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await killer
+            # Stopped between kills, never cancelled mid-restart (that would orphan a node process).
+            self._no_more_kills.set()
+            await killer
             for i in range(len(self._nodes)):  # every node back before the last results are awaited
                 if i not in self._live:
                     await self._start(i)
@@ -183,7 +184,12 @@ class Chaos:
 
     async def _kill_now_and_then(self) -> None:
         while True:
-            await asyncio.sleep(self._random.uniform(*self.plan.kill_every))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._no_more_kills.wait(), self._random.uniform(*self.plan.kill_every)
+                )
+            if self._no_more_kills.is_set():
+                return
             index = self._random.choice(sorted(self._live))
             self._live.discard(index)
             self._nodes[index].kill()
