@@ -151,8 +151,8 @@ class JobRunner:
                     return
                 log.info("job_executed", kind=job.kind.value, result=executed.result.value)
                 result = await self._settled(job, executed)
-            if result is None or result is ELSEWHERE:  # delivered already, or a live process delivers it
-                log.info("job_result_elsewhere")
+            if result is None or result is ELSEWHERE:  # (None only narrows the type: executed is never None)
+                log.info("job_result_elsewhere")  # delivered already, or a live process delivers it
                 await self._persist(job, lambda: queue.ack(job))
                 return
             if job.outcome_ttl:
