@@ -19,6 +19,7 @@ from aiohttp import web
 from ocpi_gateway.cli.conformance.command import add_parser as add_conformance_parser
 from ocpi_gateway.cli.conformance.command import run as run_conformance_command
 from ocpi_gateway.cli.parties import add_parties_parser
+from ocpi_gateway.cli.runtime import pace_garbage_collector
 from ocpi_gateway.config import Settings, load_settings
 from ocpi_gateway.errors import ConfigError, GatewayError
 from ocpi_gateway.logs import configure_logging
@@ -141,6 +142,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.worker_index is not None and settings.redis.node_id:
         node_id = f"{settings.redis.node_id}-{args.worker_index}"  # each worker is a node of its own
     app = create_app(settings, node_id=node_id)
+    pace_garbage_collector()
     web.run_app(
         app,
         host=settings.http.host,
