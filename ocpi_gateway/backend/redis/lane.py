@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import math
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import ReadOnlyError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from ocpi_gateway.backend.redis.resp import Incomplete, Replies, pack
 
 # A command (first word) that never joins the lane: it blocks, or changes the connection's state.
 BYPASS = frozenset(
@@ -86,6 +87,8 @@ class Lane:
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
         self._connection: AbstractConnection | None = None
+        self._replies: Replies | None = None  # what the connection sent, parsed (resp.py)
+        self._read_size = 65536
         # One deadline per batch instead of redis-py's per write (a task) and per read (a context).
         self._timeout: float | None = pool.connection_kwargs.get("socket_timeout")
         self._queue: list[Pending] = []
@@ -128,22 +131,40 @@ class Lane:
             item.settle(error=error)
 
     async def _round(self, batch: list[Pending]) -> None:
-        """Write the batch, read its replies in order; once more on a fresh connection if it was stale."""
+        """Write the batch, read its replies in order; once more on a fresh connection if it was stale.
+
+        Replies are parsed from whatever the socket holds (``resp.py``), not line by line through
+        redis-py's parser; an error reply is the caller's own, as in redis-py, except READONLY:
+        the primary was demoted (a failover), so the connection is dropped as redis-py's
+        Sentinel connection does, and the next one asks the Sentinels where the primary is now.
+        """
         for attempt in (1, 2):
             connection = await self._connect()
+            replies = self._replies
+            assert replies is not None
+            reader = connection._reader
             read = 0
             try:
                 async with asyncio.timeout(self._timeout):
                     await connection.send_packed_command(
-                        connection.pack_commands([item.args for item in batch]), check_health=False
+                        pack([item.args for item in batch], connection.encoder), check_health=False
                     )
                     for item in batch:
-                        try:
-                            reply = await connection.read_response(
-                                disable_decoding=item.raw, timeout=math.inf
-                            )
-                        except ResponseError as exc:
-                            item.settle(error=exc)
+                        while True:
+                            try:
+                                reply = replies.next(item.raw)
+                                break
+                            except Incomplete:
+                                data = await reader.read(self._read_size) if reader is not None else b""
+                                if not data:
+                                    raise RedisConnectionError("Connection closed by server.") from None
+                                replies.feed(data)
+                        if isinstance(reply, ReadOnlyError):
+                            raise RedisConnectionError("The previous primary is now a replica")
+                        if isinstance(reply, RedisConnectionError):  # LOADING and the like
+                            raise reply
+                        if isinstance(reply, ResponseError):
+                            item.settle(error=reply)
                         else:
                             item.settle(reply)
                         read += 1
@@ -164,11 +185,13 @@ class Lane:
         if self._connection is None:
             connection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
             connection.socket_timeout = None  # the lane's own deadline covers each batch
+            self._replies = Replies(connection.encoder)
             self._connection = connection
         return self._connection
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
+        self._replies = None
         if connection is not None:
             await connection.disconnect(nowait=True)
             connection.socket_timeout = self._timeout
