@@ -182,3 +182,17 @@ async def test_closing_fails_the_waiting_callers(redis_url: str) -> None:
     result = await asyncio.gather(waiting, return_exceptions=True)
     assert result[0] is None or isinstance(result[0], RedisConnectionError)
     await pool.aclose()
+
+
+async def test_a_script_the_server_forgot_is_loaded_again(
+    clients: tuple[PipelinedRedis, aioredis.Redis, str],
+) -> None:
+    """After ``SCRIPT FLUSH`` (what a restarted or promoted server knows) the next call still runs."""
+    lane, plain, prefix = clients
+    script = lane.register_script(SCRIPT)
+    assert await script(keys=[f"{prefix}:c"], args=[2, "a"]) == ["2", "a"]
+    await plain.script_flush()
+    assert await script(keys=[f"{prefix}:c"], args=[3, "b"]) == ["5", "b"]
+    pipe = lane.pipeline(transaction=False)  # with a pipeline it is redis-py's own call
+    await script(keys=[f"{prefix}:c"], args=[1, "c"], client=pipe)
+    assert await pipe.execute() == [["6", "c"]]
