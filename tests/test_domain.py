@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ocpi_gateway.domain import OcppVersion, Session, SessionStatus, Usage
+from ocpi_gateway.domain import OcppVersion, Session, SessionStatus, Usage, copy_with
 from ocpi_gateway.models.ocpi import ChargingProfile
 
 IMMUTABLE = (str, int, float, bool, datetime, Enum, type(None))
@@ -100,3 +100,15 @@ def test_editing_the_clone_leaves_the_original() -> None:
     copy.profile_events.append("cleared")
     assert (session.usage.meter_wh, len(session.usage.periods)) == (2.0, 1)
     assert (session.steered_by, session.profile_events) == (["NL*SCS"], ["set"])
+
+
+def test_copy_with_is_model_copy_with_update() -> None:
+    """``copy_with`` (used by ``clone``) gives what pydantic's ``model_copy(update=…)`` gives."""
+    session = full_session()
+    ours = copy_with(session, applied_by="DE*ABC", steered_by=["DE*ABC"])
+    theirs = session.model_copy(update={"applied_by": "DE*ABC", "steered_by": ["DE*ABC"]})
+    assert ours == theirs
+    assert ours.model_fields_set == theirs.model_fields_set
+    assert ours.model_dump(exclude_unset=True) == theirs.model_dump(exclude_unset=True)
+    assert ours.model_dump_json() == theirs.model_dump_json()
+    assert session.applied_by != "DE*ABC"  # the original is untouched
