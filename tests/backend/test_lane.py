@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.sentinel import SentinelConnectionPool
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import ReadOnlyError, ResponseError
 
 from ocpi_gateway.backend.redis.lane import Lane, PipelinedRedis, bypasses_lane
 from ocpi_gateway.cli.demo import free_port
@@ -196,3 +197,56 @@ async def test_a_script_the_server_forgot_is_loaded_again(
     pipe = lane.pipeline(transaction=False)  # with a pipeline it is redis-py's own call
     await script(keys=[f"{prefix}:c"], args=[1, "c"], client=pipe)
     assert await pipe.execute() == [["6", "c"]]
+
+
+class PointsAtOneServer:
+    """A stand-in for redis-py's Sentinel manager that names one server as the primary, and counts asks."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.asked = 0
+
+    async def discover_master(self, _service: str) -> tuple[str, int]:
+        self.asked += 1
+        return ("127.0.0.1", self.port)
+
+    async def discover_slaves(self, _service: str) -> list[tuple[str, int]]:
+        return []
+
+
+async def test_readonly_fails_only_its_command_on_a_direct_connection(tmp_path: Path) -> None:
+    """``redis.url`` naming a replica: a write gets redis-py's ReadOnlyError; reads beside it answer."""
+    replica = RedisServer(free_port(), tmp_path, replica_of=free_port())  # its primary never answers
+    replica.start()
+    client = PipelinedRedis.from_pool(pool_for(replica.url))
+    try:
+        before, write, after = await asyncio.gather(
+            client.get("ro:k"), client.set("ro:k", "v"), client.get("ro:k"), return_exceptions=True
+        )
+        assert (before, after) == (None, None)
+        assert isinstance(write, ReadOnlyError)
+    finally:
+        await client.aclose()
+        replica.stop()
+
+
+async def test_readonly_through_sentinel_drops_the_connection_and_asks_again(tmp_path: Path) -> None:
+    """A demoted primary behind Sentinel: READONLY is a connection error and the Sentinels are asked anew.
+
+    That is what redis-py's Sentinel connection does on its own reads; the lane parses replies
+    itself, so it must do the same or a failover would leave it writing to a replica.
+    """
+    replica = RedisServer(free_port(), tmp_path, replica_of=free_port())
+    replica.start()
+    sentinels = PointsAtOneServer(replica.port)
+    pool = SentinelConnectionPool("primary", sentinels, decode_responses=True, socket_timeout=5)
+    client = PipelinedRedis.from_pool(pool)
+    try:
+        assert await client.get("ro:k") is None  # connected: the primary was asked for once
+        asked = sentinels.asked
+        with pytest.raises(RedisConnectionError):
+            await client.set("ro:k", "v")
+        assert sentinels.asked > asked  # the batch was tried again on a connection made anew
+    finally:
+        await client.aclose()
+        replica.stop()

@@ -25,6 +25,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.connection import AbstractConnection, ConnectionPool
+from redis.asyncio.sentinel import SentinelManagedConnection
 from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError, ReadOnlyError, ResponseError
@@ -135,9 +136,10 @@ class Lane:
         """Write the batch, read its replies in order; once more on a fresh connection if it was stale.
 
         Replies are parsed from whatever the socket holds (``resp.py``), not line by line through
-        redis-py's parser; an error reply is the caller's own, as in redis-py, except READONLY:
-        the primary was demoted (a failover), so the connection is dropped as redis-py's
-        Sentinel connection does, and the next one asks the Sentinels where the primary is now.
+        redis-py's parser; an error reply is the caller's own, as in redis-py, except READONLY on
+        a connection that follows the Sentinels' primary: it was demoted (a failover), so the
+        connection is dropped as redis-py's Sentinel connection does, and the next one asks the
+        Sentinels where the primary is now.
         """
         for attempt in (1, 2):
             connection = await self._connect()
@@ -160,7 +162,7 @@ class Lane:
                                 if not data:
                                     raise RedisConnectionError("Connection closed by server.") from None
                                 replies.feed(data)
-                        if isinstance(reply, ReadOnlyError):
+                        if isinstance(reply, ReadOnlyError) and _follows_the_primary(connection):
                             raise RedisConnectionError("The previous primary is now a replica")
                         if isinstance(reply, RedisConnectionError):  # LOADING and the like
                             raise reply
@@ -197,6 +199,11 @@ class Lane:
             await connection.disconnect(nowait=True)
             connection.socket_timeout = self._timeout
             await self._pool.release(connection)
+
+
+def _follows_the_primary(connection: AbstractConnection) -> bool:
+    """A connection of a Sentinel pool for the primary (``redis.sentinels``), not a direct one."""
+    return isinstance(connection, SentinelManagedConnection) and bool(connection.connection_pool.is_master)
 
 
 class LaneScript(AsyncScript):
