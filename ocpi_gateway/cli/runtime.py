@@ -7,7 +7,9 @@ long-lived ones (modules, schemas, one websocket and charge point per station), 
 took about a fifth of the gateway's CPU in the end-to-end benchmark (docs/benchmarks.md).
 Almost none of those objects are in cycles: reference counting frees them. So start-up objects
 are frozen (never scanned again) and the young generation is collected every 20,000
-allocations: cyclic garbage is still collected, only less often.
+allocations: cyclic garbage is still collected, only less often. The price: a start-up object
+that is later dropped inside a reference cycle stays in memory, which is bounded by what start-up
+made once.
 """
 
 from __future__ import annotations
