@@ -13,6 +13,7 @@ from structlog.testing import capture_logs
 
 from ocpi_gateway.backend.base import Claim
 from ocpi_gateway.backend.keys import Keys
+from ocpi_gateway.backend.redis import scripts as redis_scripts
 from ocpi_gateway.backend.redis.backend import RedisBackend
 from ocpi_gateway.config import RedisSettings
 from ocpi_gateway.domain import Job
@@ -155,6 +156,30 @@ class TestStationArrives:
         # A read its batch before the move: its stale copy of the second job comes, then CS-2's own.
         left = [(await asyncio.wait_for(a.jobs.get(), 5)).job_id for _ in range(2)]
         assert left == [second.job_id, other.job_id]
+
+    async def test_a_job_still_held_for_its_replicas_moves_held(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """A job whose accepting node still waits for its replicas (``redis.wait_replicas``) moves with
+        its station and stays held: B runs it only once the hold is released."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        keys = Keys(redis_settings["key_prefix"])
+        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+        held = job("CS-1")
+        enqueue = client.register_script(redis_scripts.ENQUEUE)  # what put does before its WAIT
+        hold = keys.hold(held.job_id)
+        await enqueue(
+            keys=[keys.node_stream("node-a"), keys.pending, hold],
+            args=[held.model_dump_json(), "CS-1", 10_000],
+        )
+        assert await b.adopt("node-a", "CS-1") == 1
+        reading = asyncio.create_task(b.jobs.get())
+        await asyncio.sleep(0.5)
+        assert not reading.done()  # still held for the replicas
+        await client.delete(hold)  # WAIT confirmed: the accepting node releases it
+        assert (await asyncio.wait_for(reading, 2)).job_id == held.job_id
+        await client.aclose()
 
     async def test_arriving_from_a_node_that_never_had_its_jobs_moves_nothing(
         self, nodes: NodeFactory

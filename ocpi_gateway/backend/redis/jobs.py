@@ -77,7 +77,6 @@ class RedisJobQueue:
         self._ready = False
         self.fenced = False  # this process lost the node's lease: it must not read the stream
         self._enqueue = redis.register_script(redis_scripts.ENQUEUE)
-        self._enqueue_held = redis.register_script(redis_scripts.ENQUEUE_HELD)
         self._withdraw = redis.register_script(redis_scripts.WITHDRAW)
         self._held: set[str] = set()  # jobs read while their accepting node may still withdraw them
         self._ack = redis.register_script(redis_scripts.ACK)
@@ -106,12 +105,16 @@ class RedisJobQueue:
     async def put_settled(self, job: Job, node: str | None, guard: tuple[str, str, int] | None) -> None:
         """``put``, and with ``guard`` = (Redis key, answer, ttl) store that answer in the same script."""
         target = node or await self._target(job.station_id)
-        keys = [self._keys.node_stream(target), self._keys.pending]
-        args: list[str | int] = [job.model_dump_json(), job.station_id]
+        replicated = self._wait_replicas and (
+            guard is not None or job.response_url is not None or job.outcome_ttl
+        )
+        hold_ms = self._wait_timeout_ms + HOLD_MARGIN_MS if replicated else 0
+        keys = [self._keys.node_stream(target), self._keys.pending, self._keys.hold(job.job_id)]
+        args: list[str | int] = [job.model_dump_json(), job.station_id, hold_ms]
         if guard is not None:
             keys.append(guard[0])
             args += [guard[1], guard[2]]
-        if self._wait_replicas and (guard is not None or job.response_url is not None or job.outcome_ttl):
+        if hold_ms:
             await self._put_replicated(keys, args, job)
             return
         async with redis_errors():
@@ -124,14 +127,12 @@ class RedisJobQueue:
         follow the write on that connection; it blocks the connection, hence not on the lane. The
         job is held meanwhile (its node reads it but does not run it, ``_released``): with too few
         replicas in time it is withdrawn and :class:`NotReplicated` raised (503 / OCPI 3000), and
-        nothing ran for a request that was answered as failed.
+        nothing ran for a request that was answered as failed. ``keys`` and ``args`` are ENQUEUE's,
+        with a hold ttl.
         """
-        hold = self._keys.hold(job.job_id)
-        hold_ms = self._wait_timeout_ms + HOLD_MARGIN_MS
-        held_keys = [keys[0], keys[1], hold, *keys[2:]]
-        held_args = [*args[:2], hold_ms, *args[2:]]
+        hold, hold_ms = keys[2], args[2]
         async with redis_errors(), self._redis.pipeline(transaction=False) as pipe:
-            await self._enqueue_held(keys=held_keys, args=held_args, client=pipe)
+            await self._enqueue(keys=keys, args=args, client=pipe)
             pipe.wait(self._wait_replicas, self._wait_timeout_ms)
             entry_id, confirmed = await pipe.execute()
         if int(confirmed) >= self._wait_replicas:
@@ -139,9 +140,7 @@ class RedisJobQueue:
                 await self._redis.delete(hold)
             return
         async with redis_errors():
-            await self._withdraw(
-                keys=[keys[0], keys[1], hold, *keys[2:]], args=[str(entry_id), job.station_id, hold_ms]
-            )
+            await self._withdraw(keys=keys, args=[str(entry_id), job.station_id, hold_ms])
         log.warning("job_not_replicated", replicas=int(confirmed), wanted=self._wait_replicas)
         raise NotReplicated(self._wait_replicas, int(confirmed), self._wait_timeout_ms)
 

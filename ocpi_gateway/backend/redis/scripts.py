@@ -56,24 +56,21 @@ end
 return {'ok', session, station, redis.call('HGET', KEYS[3], station_id)}
 """
 
-# Store a job (``JobQueue.put``), and with a third key the request's answer with it; returns the
+# Store a job (``JobQueue.put``), and with a fourth key the request's answer with it; returns the
 # entry id. The station id rides along as its own field so ``ARRIVE`` need not decode every job.
-# KEYS: stream, pending hash[, idempotency guard]. ARGV: job JSON, station id[, answer, ttl].
+# A job that must reach ``redis.wait_replicas`` replicas before it may run (hold ttl > 0) is marked
+# held and its hold key set; the accepting node deletes the key once WAIT confirmed, or marks it
+# withdrawn (``WITHDRAW``). KEYS: stream, pending hash, hold[, idempotency guard].
+# ARGV: job JSON, station id, hold ttl in ms (0: not held)[, answer, ttl].
 ENQUEUE = """
-local id = redis.call('XADD', KEYS[1], '*', 'job', ARGV[1], 'st', ARGV[2])
+local fields = {'job', ARGV[1], 'st', ARGV[2]}
+if tonumber(ARGV[3]) > 0 then
+  table.insert(fields, 'hold')
+  table.insert(fields, '1')
+  redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+end
+local id = redis.call('XADD', KEYS[1], '*', unpack(fields))
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-if KEYS[3] then redis.call('SET', KEYS[3], ARGV[3], 'EX', ARGV[4]) end
-return id
-"""
-
-# ``ENQUEUE`` for a job that must reach ``redis.wait_replicas`` replicas before it may run: the entry
-# is marked held and a hold key set; the accepting node deletes the key once WAIT confirmed, or marks
-# it withdrawn (``WITHDRAW``). KEYS: stream, pending hash, hold[, idempotency guard].
-# ARGV: job JSON, station id, hold ttl (ms)[, answer, ttl]. Returns the entry id.
-ENQUEUE_HELD = """
-local id = redis.call('XADD', KEYS[1], '*', 'job', ARGV[1], 'st', ARGV[2], 'hold', '1')
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
 if KEYS[4] then redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5]) end
 return id
 """
@@ -131,11 +128,12 @@ for _, entry in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
   end
   if job and not station then station = cjson.decode(job)['station_id'] end
   if station == ARGV[2] then
+    local copy = {'job', job, 'st', station, 'moved', '1'}
     if hold then
-      redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1', 'hold', hold)
-    else
-      redis.call('XADD', KEYS[2], '*', 'job', job, 'st', station, 'moved', '1')
+      table.insert(copy, 'hold')
+      table.insert(copy, hold)
     end
+    redis.call('XADD', KEYS[2], '*', unpack(copy))
     redis.call('XACK', KEYS[1], ARGV[1], entry[1])
     redis.call('XDEL', KEYS[1], entry[1])
     moved = moved + 1
