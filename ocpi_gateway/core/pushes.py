@@ -27,7 +27,6 @@ With no usable composite the pushed profile is the EVSE maximum in A.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
 import time
@@ -202,14 +201,12 @@ class ProfilePushes:
     async def run_push(
         self, job: Job, session: Session | None, link: StationLink, call: StationCall
     ) -> AnyResult:
-        """Wait out the window, read the composite schedule, PUT it to the partner.
+        """Read the composite schedule, PUT it to the partner.
 
+        The coalescing window is over: the worker starts the job only then (``Job.start_after``).
         ``JobRunner`` found the station's link and checked the session is active; station
         failures propagate to it (the job then ends REJECTED: no push without a composite).
         """
-        pause = job.created + self._settings.ocpi.push_coalesce_seconds - self._clock()
-        if pause > 0:
-            await asyncio.sleep(pause)
         with contextlib.suppress(BackendError):  # it expires anyway
             await self._backend.guards.release(guard_key(job.party or "", job.session_id))
         self._released.add(job.job_id)
