@@ -31,6 +31,27 @@ def answers(url: str) -> bool:
         return False
 
 
+def _launch(args: list[str], url: str, what: str) -> subprocess.Popen[bytes]:
+    """Start ``redis-server`` with ``args`` and return once ``url`` answers (else stop it and raise)."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server not found")
+    process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not answers(url):
+        if time.monotonic() > deadline:
+            _terminate(process)
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.05)
+    return process
+
+
+def _terminate(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        process.wait(10)
+
+
 @dataclass
 class RedisServer:
     """A redis-server process owned by the tests (optionally persistent, for restart tests)."""
@@ -46,35 +67,20 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server not found")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "yes" if self.appendonly else "no",
-                "--appendfsync", "always",
-                "--dir", str(self.directory),
-                "--repl-diskless-sync-delay", "0",  # replicas (re)sync at once, not after 5 s
-                *(["--replicaof", "127.0.0.1", str(self.replica_of)] if self.replica_of else []),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while not answers(self.url):
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
+        args = [
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", "always",
+            "--dir", str(self.directory),
+            "--repl-diskless-sync-delay", "0",  # replicas (re)sync at once, not after 5 s
+            *(["--replicaof", "127.0.0.1", str(self.replica_of)] if self.replica_of else []),
+        ]  # fmt: skip
+        self.process = _launch(args, self.url, "redis-server")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        _terminate(self.process)
         self.process = None
 
     def kill(self) -> None:
@@ -100,9 +106,6 @@ class SentinelServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise RuntimeError("redis-server not found")
         config = self.directory / f"sentinel-{self.port}.conf"
         config.write_text(
             f"port {self.port}\nbind 127.0.0.1\ndir {self.directory}\n"
@@ -111,15 +114,7 @@ class SentinelServer:
             f"sentinel failover-timeout {self.master} 5000\n"
             f"sentinel parallel-syncs {self.master} 1\n"
         )
-        self.process = subprocess.Popen(
-            [binary, str(config), "--sentinel"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 10
-        while not answers(f"redis://{self.address}"):
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("redis sentinel did not start")
-            time.sleep(0.05)
+        self.process = _launch([str(config), "--sentinel"], f"redis://{self.address}", "redis sentinel")
 
     def primary(self) -> tuple[str, int] | None:
         """The primary this Sentinel names now."""
@@ -131,9 +126,7 @@ class SentinelServer:
             client.close()
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
+        _terminate(self.process)
         self.process = None
 
 
