@@ -29,6 +29,7 @@ from bench.procs import (
     tree_cpu_seconds,
     wait_http,
 )
+from tests.redis_support import delete_prefix
 
 PROFILE = {
     "charging_rate_unit": "A",
@@ -61,26 +62,13 @@ async def start_setup(
     config = gateway_config(port, scsp_base, redis_url, prefix)
     stack.callback(config.unlink)
     if redis_url:  # runs after the gateway stopped: nothing of a run stays in Redis
-        stack.push_async_callback(forget_keys, redis_url, prefix)
+        stack.push_async_callback(asyncio.to_thread, delete_prefix, redis_url, prefix)
     gw = bare_flow(port) if bare else gateway(port, config, workers)
     await gw.start()
     stack.push_async_callback(gw.stop)
     base = f"http://127.0.0.1:{port}"
     await wait_http(f"{base}/health")
     return Setup(gw, scsp, scsp_base, base, f"ws://127.0.0.1:{port}/ocpp")
-
-
-async def forget_keys(url: str, prefix: str) -> None:
-    """Delete a run's keys (hundreds of thousands over many runs slow every SCAN of the test database)."""
-    import redis.asyncio as redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        batch = [key async for key in client.scan_iter(match=f"{prefix}:*", count=1000)]
-        for start in range(0, len(batch), 1000):
-            await client.unlink(*batch[start : start + 1000])
-    finally:
-        await client.aclose()
 
 
 async def redis_pid(url: str) -> int | None:
