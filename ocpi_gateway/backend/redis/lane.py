@@ -46,6 +46,7 @@ BLOCKING_READS = frozenset({"XREAD", "XREADGROUP"})
 NEVER_DECODE = "NEVER_DECODE"
 EMPTY_RESPONSE = "EMPTY_RESPONSE"
 CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+READ_SIZE = 65536  # at most this much is taken from the socket per read (redis-py's default too)
 
 
 def _word(value: Any) -> str:
@@ -90,7 +91,6 @@ class Lane:
         self._pool = pool
         self._connection: AbstractConnection | None = None
         self._replies: Replies | None = None  # what the connection sent, parsed (resp.py)
-        self._read_size = 65536
         # One deadline per batch instead of redis-py's per write (a task) and per read (a context).
         self._timeout: float | None = pool.connection_kwargs.get("socket_timeout")
         self._queue: list[Pending] = []
@@ -158,7 +158,7 @@ class Lane:
                                 reply = replies.next(item.raw)
                                 break
                             except Incomplete:
-                                data = await reader.read(self._read_size) if reader is not None else b""
+                                data = await reader.read(READ_SIZE) if reader is not None else b""
                                 if not data:
                                     raise RedisConnectionError("Connection closed by server.") from None
                                 replies.feed(data)
