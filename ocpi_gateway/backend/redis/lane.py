@@ -145,7 +145,6 @@ class Lane:
             connection = await self._connect()
             replies = self._replies
             assert replies is not None
-            reader = connection._reader
             read = 0
             try:
                 async with asyncio.timeout(self._timeout):
@@ -153,15 +152,7 @@ class Lane:
                         pack([item.args for item in batch], connection.encoder), check_health=False
                     )
                     for item in batch:
-                        while True:
-                            try:
-                                reply = replies.next(item.raw)
-                                break
-                            except Incomplete:
-                                data = await reader.read(READ_SIZE) if reader is not None else b""
-                                if not data:
-                                    raise RedisConnectionError("Connection closed by server.") from None
-                                replies.feed(data)
+                        reply = await _next_reply(connection, replies, item.raw)
                         if isinstance(reply, ReadOnlyError) and _follows_the_primary(connection):
                             raise RedisConnectionError("The previous primary is now a replica")
                         if isinstance(reply, RedisConnectionError):  # LOADING and the like
@@ -199,6 +190,19 @@ class Lane:
             await connection.disconnect(nowait=True)
             connection.socket_timeout = self._timeout
             await self._pool.release(connection)
+
+
+async def _next_reply(connection: AbstractConnection, replies: Replies, raw: bool) -> Any:
+    """The connection's next reply, reading from its socket until one is whole."""
+    while True:
+        try:
+            return replies.next(raw)
+        except Incomplete:
+            reader = connection._reader
+            data = await reader.read(READ_SIZE) if reader is not None else b""
+            if not data:
+                raise RedisConnectionError("Connection closed by server.") from None
+            replies.feed(data)
 
 
 def _follows_the_primary(connection: AbstractConnection) -> bool:
