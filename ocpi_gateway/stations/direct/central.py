@@ -11,7 +11,8 @@
 * ``call`` taken over too: the frame is built by ``translate.wire`` without the package's
   schema check of our own payload (about 0.6 ms for a 2.0.1 SetChargingProfile, once the
   largest single cost of a flow; ``tests/translate`` checks the translation against the same
-  schemas); what the station answers is still checked, here, before ``call()`` returns it;
+  schemas); what the station answers is still checked, here, before ``call()`` returns it
+  (:mod:`.answers` keeps the verdict on an answer equal to one that passed before);
 * the station's identity as learnt at boot, for ``GET /admin/stations``.
 
 Handlers here and in the version modules answer at once and never ``await self.call()``:
@@ -31,7 +32,7 @@ import structlog
 from aiohttp import WSCloseCode
 from ocpp.charge_point import ChargePoint, camel_to_snake_case
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, CallResult, validate_payload
+from ocpp.messages import Call, CallError, CallResult
 from ocpp.routing import on as _ocpp_on
 from ocpp.v16.enums import Action as Action16
 from ocpp.v201.enums import Action as Action201
@@ -39,6 +40,7 @@ from ocpp.v201.enums import Action as Action201
 from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import StationDisconnected
 from ocpi_gateway.sessions.registry import SessionRegistry
+from ocpi_gateway.stations.direct.answers import checked_answers
 from ocpi_gateway.stations.direct.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
 from ocpi_gateway.timeutil import format_utc, parse_utc, utcnow
 from ocpi_gateway.translate.wire import encode_call
@@ -192,7 +194,7 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         if frame.message_type == CALLRESULT:
             result = CallResult(frame.unique_id, frame.payload, action)
             try:
-                await validate_payload(result, self._ocpp_version)
+                await checked_answers.check(result, self._ocpp_version)
             except OCPPError as error:
                 log.info("ocpp_result_invalid", station_id=self.station_id, action=action, code=error.code)
                 answer.set_result(CallError(frame.unique_id, error.code, error.description, error.details))
