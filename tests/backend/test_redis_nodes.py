@@ -181,6 +181,35 @@ class TestStationArrives:
         assert (await asyncio.wait_for(reading, 2)).job_id == held.job_id
         await client.aclose()
 
+    async def test_a_moved_job_its_node_withdraws_is_dropped_and_uncounted(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """The replicas never confirmed a job that had moved with its station: B drops its copy, and
+        neither the station's pending count (which stretches later ``timeout`` answers) nor B's
+        stream keeps it."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        keys = Keys(redis_settings["key_prefix"])
+        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+        held = job("CS-1")
+        hold = keys.hold(held.job_id)
+        enqueue_keys = [keys.node_stream("node-a"), keys.pending, hold]
+        entry = await client.register_script(redis_scripts.ENQUEUE)(
+            keys=enqueue_keys, args=[held.model_dump_json(), "CS-1", 10_000]
+        )
+        assert await b.adopt("node-a", "CS-1") == 1
+        # WAIT failed on A: A withdraws its entry (already moved) and marks the hold withdrawn.
+        withdraw = client.register_script(redis_scripts.WITHDRAW)
+        assert await withdraw(keys=enqueue_keys, args=[entry, "CS-1", 10_000]) == 0
+        later = job("CS-1")
+        await b.jobs.put(later, "node-b")
+        got = await asyncio.wait_for(b.jobs.get(), 5)
+        assert got.job_id == later.job_id  # the withdrawn copy never runs
+        await b.jobs.ack(got)
+        assert int(await client.hget(keys.pending, "CS-1") or 0) == 0
+        assert await client.xlen(keys.node_stream("node-b")) == 0
+        await client.aclose()
+
     async def test_arriving_from_a_node_that_never_had_its_jobs_moves_nothing(
         self, nodes: NodeFactory
     ) -> None:

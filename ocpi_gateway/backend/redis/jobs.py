@@ -222,9 +222,12 @@ class RedisJobQueue:
             if job.job_id in self._held:
                 try:
                     released = await self._released(job)
-                    if not released:  # withdrawn: its entry is gone, only our read is left
-                        async with redis_errors():
-                            await self._redis.xack(self._stream, GROUP, job.receipt or "0-0")
+                    if not released:
+                        # Withdrawn. Acked as a finished job is: where its entry is still here (it
+                        # moved here with its station after it was stored) the entry goes and the
+                        # station's pending count drops; where the withdrawal deleted it already,
+                        # only our read is left and the count was dropped then.
+                        await self.ack(job)
                 except BaseException:
                     self._buffer.appendleft(job)  # looked at again on the next call
                     raise
