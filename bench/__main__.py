@@ -14,6 +14,8 @@ import os
 import platform
 import resource
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,24 +53,33 @@ def fmt(value: float) -> str:
 
 
 Backends = dict[str, str | None]
-REPEAT = 1  # ``--repeat N``: end-to-end rows are the median of N runs (this machine's noise is ±15%)
 
 
-async def e2e_median(*args: Any, **kwargs: Any) -> dict[str, Any]:
-    """``scenarios.end_to_end`` run ``REPEAT`` times; the run with the median gateway CPU per flow.
+@dataclass(frozen=True)
+class Plan:
+    """What every scenario is given besides its size: the backends, and ``--repeat``."""
+
+    backends: Backends
+    repeat: int = 1  # floor and end-to-end rows: the median of N runs (this machine's noise is ±15%)
+
+
+async def e2e_median(plan: Plan, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``scenarios.end_to_end`` run ``plan.repeat`` times; the run with the median gateway CPU per flow.
 
     Its row carries every run's figure (``gateway_ms_runs``), so a reader sees the spread.
     """
-    rows = [await scenarios.end_to_end(*args, **kwargs) for _ in range(REPEAT)]
+    rows = [await scenarios.end_to_end(*args, **kwargs) for _ in range(plan.repeat)]
     rows.sort(key=lambda row: row["cpu_ms_per_flow"]["gateway"])
     median = dict(rows[len(rows) // 2])
     median["gateway_ms_runs"] = [round(row["cpu_ms_per_flow"]["gateway"], 3) for row in rows]
     return median
 
 
-async def _sync(size: tuple[int, int, int], backends: Backends) -> dict[str, Any]:
+async def _sync(size: tuple[int, int, int], plan: Plan) -> dict[str, Any]:
     stations, requests, conc = size
-    out = {name: await scenarios.sync_put(url, stations, requests, conc) for name, url in backends.items()}
+    out = {
+        name: await scenarios.sync_put(url, stations, requests, conc) for name, url in plan.backends.items()
+    }
     for name, row in out.items():
         print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
               f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
@@ -76,25 +87,25 @@ async def _sync(size: tuple[int, int, int], backends: Backends) -> dict[str, Any
     return out
 
 
-async def _e2e(stations: int, backends: Backends) -> dict[str, Any]:
-    out = {name: await e2e_median(url, stations) for name, url in backends.items()}
+async def _e2e(stations: int, plan: Plan) -> dict[str, Any]:
+    out = {name: await e2e_median(plan, url, stations) for name, url in plan.backends.items()}
     for name, row in out.items():
         print(f"end to end [{name}] {row['stations']} stations: {fmt(row['flows_per_s'])} flows/s, "
               f"delivered {row['delivered']}; added p50 {fmt(row['added_ms']['p50'])} ms, "
               f"p99 {fmt(row['added_ms']['p99'])} ms", flush=True)  # fmt: skip
         spent = ", ".join(f"{who} {ms:.2f}" for who, ms in row["cpu_ms_per_flow"].items())
         print(f"    CPU ms per flow: {spent}", flush=True)
-        if REPEAT > 1:
-            print(f"    gateway ms per flow in the {REPEAT} runs: {row['gateway_ms_runs']}", flush=True)
+        if plan.repeat > 1:
+            print(f"    gateway ms per flow in the {plan.repeat} runs: {row['gateway_ms_runs']}", flush=True)
     return out
 
 
-async def _latency(size: tuple[int, list[float]], backends: Backends) -> dict[str, Any]:
+async def _latency(size: tuple[int, list[float]], plan: Plan) -> dict[str, Any]:
     """At the target rate, and at a rate the gateway sustains (queueing aside, what does it add?)."""
     stations, rates = size
     out = {}
     for rate in rates:
-        for name, url in backends.items():
+        for name, url in plan.backends.items():
             row = out[f"{name} {rate:.0f}/s"] = await scenarios.end_to_end(url, stations, rate=rate)
             print(f"latency at {rate:.0f} flows/s [{name}]: added p50 {fmt(row['added_ms']['p50'])} ms, "
                   f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms",
@@ -102,8 +113,8 @@ async def _latency(size: tuple[int, list[float]], backends: Backends) -> dict[st
     return out
 
 
-async def _idle(counts: list[int], backends: Backends) -> dict[str, Any]:
-    out = {name: await scenarios.idle_memory(counts, url) for name, url in backends.items()}
+async def _idle(counts: list[int], plan: Plan) -> dict[str, Any]:
+    out = {name: await scenarios.idle_memory(counts, url) for name, url in plan.backends.items()}
     for name, rows in out.items():
         for row in rows:
             print(f"idle [{name}]: {row['stations']} stations -> "
@@ -111,8 +122,8 @@ async def _idle(counts: list[int], backends: Backends) -> dict[str, Any]:
     return out
 
 
-async def _growth(counts: list[int], backends: Backends) -> dict[str, Any]:
-    out = {name: [await scenarios.end_to_end(url, n) for n in counts] for name, url in backends.items()}
+async def _growth(counts: list[int], plan: Plan) -> dict[str, Any]:
+    out = {name: [await scenarios.end_to_end(url, n) for n in counts] for name, url in plan.backends.items()}
     for name, rows in out.items():
         for row in rows:
             print(f"growth [{name}]: {row['stations']} stations -> {fmt(row['flows_per_s'])} flows/s, "
@@ -121,31 +132,31 @@ async def _growth(counts: list[int], backends: Backends) -> dict[str, Any]:
     return out
 
 
-async def _floor(stations: int, backends: Backends) -> dict[str, Any]:
+async def _floor(stations: int, plan: Plan) -> dict[str, Any]:
     """The bare flow (I/O only) and the gateway on each backend, one after the other in one run."""
-    floor = await e2e_median(None, stations, bare=True)
+    floor = await e2e_median(plan, None, stations, bare=True)
     floor_ms = floor["cpu_ms_per_flow"]["gateway"]
     print(f"floor (bare flow) {stations} stations: {fmt(floor['flows_per_s'])} flows/s, "
           f"{floor_ms:.3f} ms CPU per flow", flush=True)  # fmt: skip
-    if REPEAT > 1:
-        print(f"    floor ms per flow in the {REPEAT} runs: {floor['gateway_ms_runs']}", flush=True)
+    if plan.repeat > 1:
+        print(f"    floor ms per flow in the {plan.repeat} runs: {floor['gateway_ms_runs']}", flush=True)
     out: dict[str, Any] = {"bare": floor}
-    for name, url in backends.items():
-        row = out[name] = await e2e_median(url, stations)
+    for name, url in plan.backends.items():
+        row = out[name] = await e2e_median(plan, url, stations)
         ms = row["cpu_ms_per_flow"]["gateway"]
         print(f"gateway [{name}]: {fmt(row['flows_per_s'])} flows/s, {ms:.3f} ms CPU per flow = "
               f"{ms / floor_ms:.1f}x the floor; sync p50 {fmt(row['sync_ms']['p50'])} ms, "
               f"p99 {fmt(row['sync_ms']['p99'])} ms", flush=True)  # fmt: skip
         spent = ", ".join(f"{who} {v:.2f}" for who, v in row["cpu_ms_per_flow"].items())
         print(f"    CPU ms per flow: {spent}", flush=True)
-        if REPEAT > 1:
-            print(f"    gateway ms per flow in the {REPEAT} runs: {row['gateway_ms_runs']}", flush=True)
+        if plan.repeat > 1:
+            print(f"    gateway ms per flow in the {plan.repeat} runs: {row['gateway_ms_runs']}", flush=True)
     return out
 
 
-async def _workers(stations: int, backends: Backends) -> dict[str, Any]:
+async def _workers(stations: int, plan: Plan) -> dict[str, Any]:
     """``serve --workers 1`` and ``--workers 2`` side by side (Redis: several workers need it)."""
-    url = backends.get("redis")
+    url = plan.backends.get("redis")
     if url is None:
         print("workers: skipped, no Redis answers", flush=True)
         return {}
@@ -158,7 +169,8 @@ async def _workers(stations: int, backends: Backends) -> dict[str, Any]:
     return out
 
 
-SCENARIOS = {
+Scenario = Callable[[Any, Plan], Awaitable[dict[str, Any]]]
+SCENARIOS: dict[str, Scenario] = {
     "floor": _floor,
     "workers": _workers,
     "sync": _sync,
@@ -169,14 +181,14 @@ SCENARIOS = {
 }
 
 
-async def run(sizes: dict[str, Any], only: set[str]) -> dict[str, Any]:
+async def run(sizes: dict[str, Any], only: set[str], repeat: int = 1) -> dict[str, Any]:
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     redis = redis_url()
     backends: Backends = {"embedded": None, **({"redis": redis} if redis else {})}
     out: dict[str, Any] = {"machine": f"{platform.machine()} {os.cpu_count()} cores", "when": time.ctime()}
     for name, scenario in SCENARIOS.items():
         if name in only:
-            out[name] = await scenario(sizes[name], backends)
+            out[name] = await scenario(sizes[name], Plan(backends, repeat))
     return out
 
 
@@ -186,10 +198,8 @@ def main() -> None:
     parser.add_argument("--only", default="floor,workers,sync,e2e,latency,idle,growth")
     parser.add_argument("--repeat", type=int, default=1, help="floor and e2e rows: the median of N runs")
     args = parser.parse_args()
-    global REPEAT
-    REPEAT = max(1, args.repeat)
     sizes = QUICK if args.quick else FULL
-    result = asyncio.run(run(sizes, set(args.only.split(","))))
+    result = asyncio.run(run(sizes, set(args.only.split(",")), max(1, args.repeat)))
     path = Path(__file__).parent / "results" / "latest.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(result, indent=2))

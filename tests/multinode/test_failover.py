@@ -9,6 +9,7 @@ SCSP received for it (lost = none before its announced timeout, duplicated = mor
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 import uuid
 from collections.abc import Iterator
@@ -51,8 +52,6 @@ def replicated(tmp_path: Path) -> Iterator[Replicated]:
     Two replicas, so that after a failover the new primary still has one: with ``wait_replicas = 1``
     and a single replica, every PUT after the failover is refused (correctly) until one is back.
     """
-    import shutil
-
     if shutil.which("redis-server") is None:
         require_or_skip("no redis-server binary for the replication tests")
     primary = RedisServer(free_port(), tmp_path / "primary")
@@ -112,8 +111,6 @@ async def test_without_the_replicas_it_asks_for_a_put_is_refused_and_nothing_run
 ) -> None:
     """wait_replicas = 1 on a Redis with no replica: 503 / OCPI 3000 after wait_timeout_ms, the station
     is never called, no result is posted, and a retry with the same X-Request-ID is tried afresh."""
-    import shutil
-
     if shutil.which("redis-server") is None:
         require_or_skip("no redis-server binary")
     (tmp_path / "alone").mkdir()
