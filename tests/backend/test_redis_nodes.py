@@ -121,6 +121,36 @@ class TestDeadNodes:
         await a.leave()
         assert await b.jobs.reclaim_dead(1.5) == 1
 
+    async def test_a_reclaimed_job_still_held_for_its_replicas_stays_held(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """A node taken for dead in the middle of its WAIT (a stall longer than the node ttl) may still
+        withdraw the job and answer 503: the reclaimed copy waits for the hold as the original would,
+        and a withdrawn one never runs and is not counted."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        keys = Keys(redis_settings["key_prefix"])
+        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+        held = job("CS-1")
+        hold = keys.hold(held.job_id)
+        enqueue_keys = [keys.node_stream("node-a"), keys.pending, hold]
+        entry = await client.register_script(redis_scripts.ENQUEUE)(
+            keys=enqueue_keys, args=[held.model_dump_json(), "CS-1", 10_000]
+        )
+        await kill(a, redis_settings)
+        assert await b.jobs.reclaim_dead(1.5) == 1
+        reading = asyncio.create_task(b.jobs.get())
+        await asyncio.sleep(0.3)
+        assert not reading.done()  # still held for the replicas
+        withdraw = client.register_script(redis_scripts.WITHDRAW)
+        assert await withdraw(keys=enqueue_keys, args=[entry, "CS-1", 10_000]) == 0  # moved already
+        later = job("CS-1")
+        await b.jobs.put(later, "node-b")
+        got = await asyncio.wait_for(reading, 5)
+        assert got.job_id == later.job_id  # the withdrawn copy never runs
+        await b.jobs.ack(got)
+        assert int(await client.hget(keys.pending, "CS-1") or 0) == 0
+        await client.aclose()
+
 
 class TestStationArrives:
     """A station that connects to another node takes its open jobs along at once (issue 17.2)."""

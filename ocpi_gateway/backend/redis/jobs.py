@@ -26,6 +26,7 @@ from typing import cast
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import ResponseError
+from redis.typing import EncodableT, FieldT
 
 from ocpi_gateway.backend.base import Claim
 from ocpi_gateway.backend.keys import GROUP, Keys
@@ -321,10 +322,11 @@ class RedisJobQueue:
             job = Job.model_validate_json(fields["job"])
             job.reclaimed += 1
             target = await self._target(job.station_id)
+            copy: dict[FieldT, EncodableT] = {"job": job.model_dump_json(), "st": job.station_id}
+            if "hold" in fields:  # still held for its replicas: the copy waits as the original would
+                copy["hold"] = fields["hold"]
             async with redis_errors(), self._redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(
-                    self._keys.node_stream(target), {"job": job.model_dump_json(), "st": job.station_id}
-                )
+                pipe.xadd(self._keys.node_stream(target), copy)
                 pipe.xdel(stream, entry_id)
                 await pipe.execute()
             log.info("job_reclaimed", job_id=job.job_id, from_node=node, to_node=target)
