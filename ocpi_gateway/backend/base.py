@@ -53,6 +53,16 @@ class JobQueue(Protocol):
         """Wait for the next job to run on this node."""
         ...
 
+    async def released(self, job: Job) -> bool:
+        """Whether the job may run: False when it was withdrawn and must never run (it is acked).
+
+        With ``redis.wait_replicas`` a job is stored before its replicas confirmed it and is
+        *held* until its accepting node releases it (WAIT confirmed) or withdraws it (WAIT fell
+        short: the request was answered 503). This waits while it is held; it is called in the
+        job's own station lane, so a held job never holds up another station's jobs.
+        """
+        ...
+
     async def ack(self, job: Job) -> None:
         """The job reached its terminal state (result delivered or given up)."""
         ...

@@ -68,6 +68,9 @@ class MemoryJobQueue:
     async def get(self) -> Job:
         return await self._queue.get()
 
+    async def released(self, job: Job) -> bool:
+        return True  # nothing is held: one process has no replicas to wait for
+
     async def ack(self, job: Job) -> None:
         self._results.pop(job.job_id, None)
         if self._open.pop(job.job_id, None) is not None:

@@ -127,7 +127,9 @@ class JobRunner:
     async def run(self, job: Job) -> None:
         """Execute, deliver, acknowledge: the job's whole life after it was stored.
 
-        A job whose station now lives on another node is forwarded there instead. A result
+        A job still held for its replicas waits here, in its station's lane, and one withdrawn
+        meanwhile ends here without running. A job whose station now lives on another node is
+        forwarded there instead. A result
         the station already gave (saved before delivery) is delivered without calling the
         station again, so a job reclaimed from a dead node never steers twice.
         """
@@ -141,6 +143,8 @@ class JobRunner:
         )
         queue = self._backend.jobs
         try:
+            if not await self._persist(job, lambda: queue.released(job)):
+                return  # withdrawn: its request was answered 503 (``redis.wait_replicas``)
             result = await self._settled(job, None) if job.reclaimed else None
             if result is None:
                 try:

@@ -121,36 +121,6 @@ class TestDeadNodes:
         await a.leave()
         assert await b.jobs.reclaim_dead(1.5) == 1
 
-    async def test_a_reclaimed_job_still_held_for_its_replicas_stays_held(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
-        """A node taken for dead in the middle of its WAIT (a stall longer than the node ttl) may still
-        withdraw the job and answer 503: the reclaimed copy waits for the hold as the original would,
-        and a withdrawn one never runs and is not counted."""
-        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        keys = Keys(redis_settings["key_prefix"])
-        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-        held = job("CS-1")
-        hold = keys.hold(held.job_id)
-        enqueue_keys = [keys.node_stream("node-a"), keys.pending, hold]
-        entry = await client.register_script(redis_scripts.ENQUEUE)(
-            keys=enqueue_keys, args=[held.model_dump_json(), "CS-1", 10_000]
-        )
-        await kill(a, redis_settings)
-        assert await b.jobs.reclaim_dead(1.5) == 1
-        reading = asyncio.create_task(b.jobs.get())
-        await asyncio.sleep(0.3)
-        assert not reading.done()  # still held for the replicas
-        withdraw = client.register_script(redis_scripts.WITHDRAW)
-        assert await withdraw(keys=enqueue_keys, args=[entry, "CS-1", 10_000]) == 0  # moved already
-        later = job("CS-1")
-        await b.jobs.put(later, "node-b")
-        got = await asyncio.wait_for(reading, 5)
-        assert got.job_id == later.job_id  # the withdrawn copy never runs
-        await b.jobs.ack(got)
-        assert int(await client.hget(keys.pending, "CS-1") or 0) == 0
-        await client.aclose()
-
 
 class TestStationArrives:
     """A station that connects to another node takes its open jobs along at once (issue 17.2)."""
@@ -187,59 +157,6 @@ class TestStationArrives:
         left = [(await asyncio.wait_for(a.jobs.get(), 5)).job_id for _ in range(2)]
         assert left == [second.job_id, other.job_id]
 
-    async def test_a_job_still_held_for_its_replicas_moves_held(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
-        """A job whose accepting node still waits for its replicas (``redis.wait_replicas``) moves with
-        its station and stays held: B runs it only once the hold is released."""
-        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        await a.start()
-        keys = Keys(redis_settings["key_prefix"])
-        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-        held = job("CS-1")
-        enqueue = client.register_script(redis_scripts.ENQUEUE)  # what put does before its WAIT
-        hold = keys.hold(held.job_id)
-        await enqueue(
-            keys=[keys.node_stream("node-a"), keys.pending, hold],
-            args=[held.model_dump_json(), "CS-1", 10_000],
-        )
-        assert await b.adopt("node-a", "CS-1") == 1
-        reading = asyncio.create_task(b.jobs.get())
-        await asyncio.sleep(0.5)
-        assert not reading.done()  # still held for the replicas
-        await client.delete(hold)  # WAIT confirmed: the accepting node releases it
-        assert (await asyncio.wait_for(reading, 2)).job_id == held.job_id
-        await client.aclose()
-
-    async def test_a_moved_job_its_node_withdraws_is_dropped_and_uncounted(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
-        """The replicas never confirmed a job that had moved with its station: B drops its copy, and
-        neither the station's pending count (which stretches later ``timeout`` answers) nor B's
-        stream keeps it."""
-        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        await a.start()
-        keys = Keys(redis_settings["key_prefix"])
-        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-        held = job("CS-1")
-        hold = keys.hold(held.job_id)
-        enqueue_keys = [keys.node_stream("node-a"), keys.pending, hold]
-        entry = await client.register_script(redis_scripts.ENQUEUE)(
-            keys=enqueue_keys, args=[held.model_dump_json(), "CS-1", 10_000]
-        )
-        assert await b.adopt("node-a", "CS-1") == 1
-        # WAIT failed on A: A withdraws its entry (already moved) and marks the hold withdrawn.
-        withdraw = client.register_script(redis_scripts.WITHDRAW)
-        assert await withdraw(keys=enqueue_keys, args=[entry, "CS-1", 10_000]) == 0
-        later = job("CS-1")
-        await b.jobs.put(later, "node-b")
-        got = await asyncio.wait_for(b.jobs.get(), 5)
-        assert got.job_id == later.job_id  # the withdrawn copy never runs
-        await b.jobs.ack(got)
-        assert int(await client.hget(keys.pending, "CS-1") or 0) == 0
-        assert await client.xlen(keys.node_stream("node-b")) == 0
-        await client.aclose()
-
     async def test_arriving_from_a_node_that_never_had_its_jobs_moves_nothing(
         self, nodes: NodeFactory
     ) -> None:
@@ -249,6 +166,122 @@ class TestStationArrives:
         await a.jobs.put(job("CS-2"), "node-a")
         assert await b.adopt("node-a", "CS-1") == 0
         assert (await asyncio.wait_for(a.jobs.get(), 5)).station_id == "CS-2"
+
+
+async def store_held(redis_settings: dict[str, Any], node: str, station_id: str) -> tuple[Job, str]:
+    """What ``put`` stores before its WAIT with ``redis.wait_replicas``: a held job; its entry id."""
+    keys = Keys(redis_settings["key_prefix"])
+    held = job(station_id)
+    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+    entry = await client.register_script(redis_scripts.ENQUEUE)(
+        keys=[keys.node_stream(node), keys.pending, keys.hold(held.job_id)],
+        args=[held.model_dump_json(), station_id, 10_000],
+    )
+    await client.aclose()
+    return held, str(entry)
+
+
+async def end_hold(
+    redis_settings: dict[str, Any], node: str, held: Job, entry: str, *, confirmed: bool
+) -> int:
+    """The accepting node's end of the WAIT: release the hold, or withdraw the job (returns WITHDRAW's)."""
+    keys = Keys(redis_settings["key_prefix"])
+    hold = keys.hold(held.job_id)
+    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+    try:
+        if confirmed:
+            return int(await client.delete(hold))
+        withdraw = client.register_script(redis_scripts.WITHDRAW)
+        return int(
+            await withdraw(
+                keys=[keys.node_stream(node), keys.pending, hold], args=[entry, held.station_id, 10_000]
+            )
+        )
+    finally:
+        await client.aclose()
+
+
+async def counted(redis_settings: dict[str, Any], station_id: str, node: str) -> tuple[int, int]:
+    """The station's pending count and the length of the node's stream."""
+    keys = Keys(redis_settings["key_prefix"])
+    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
+    pending = int(await client.hget(keys.pending, station_id) or 0)
+    length = int(await client.xlen(keys.node_stream(node)))
+    await client.aclose()
+    return pending, length
+
+
+class TestHeldJobs:
+    """``redis.wait_replicas``: a job stored before its replicas confirmed it runs only once released."""
+
+    async def test_a_held_job_is_read_at_once_and_waits_alone(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """The node reads a held job and the next station's job without waiting for the hold: only
+        ``released`` (called in the held job's own station lane) waits, until the hold ends."""
+        a = await started(nodes("node-a"))
+        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        other = job("CS-2")
+        await a.jobs.put(other, "node-a")
+        got = [await asyncio.wait_for(a.jobs.get(), 2) for _ in range(2)]
+        assert [j.job_id for j in got] == [held.job_id, other.job_id]
+        assert await asyncio.wait_for(a.jobs.released(got[1]), 1) is True  # not held: at once
+        releasing = asyncio.create_task(a.jobs.released(got[0]))
+        await asyncio.sleep(0.3)
+        assert not releasing.done()  # still held for the replicas
+        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=True) == 1
+        assert await asyncio.wait_for(releasing, 2) is True
+
+    async def test_a_withdrawn_job_is_dropped_and_uncounted(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """The replicas fell short: the job never runs and leaves no count or entry behind."""
+        a = await started(nodes("node-a"))
+        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        got = await asyncio.wait_for(a.jobs.get(), 2)
+        releasing = asyncio.create_task(a.jobs.released(got))
+        await asyncio.sleep(0.1)
+        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=False) == 1
+        assert await asyncio.wait_for(releasing, 2) is False
+        assert await counted(redis_settings, "CS-1", "node-a") == (0, 0)
+
+    async def test_a_job_still_held_for_its_replicas_moves_held(
+        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """A held job moves with its station (``ARRIVE``) and stays held: B runs it only once released."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        await a.start()
+        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        assert await b.adopt("node-a", "CS-1") == 1
+        got = await asyncio.wait_for(b.jobs.get(), 2)
+        releasing = asyncio.create_task(b.jobs.released(got))
+        await asyncio.sleep(0.3)
+        assert not releasing.done()
+        await end_hold(redis_settings, "node-a", held, entry, confirmed=True)
+        assert await asyncio.wait_for(releasing, 2) is True
+
+    @pytest.mark.parametrize("how", ["moved", "reclaimed"])
+    async def test_a_job_withdrawn_after_it_left_its_node_is_dropped_and_uncounted(
+        self, how: str, nodes: NodeFactory, redis_settings: dict[str, Any]
+    ) -> None:
+        """The copy on B of a job A withdraws (moved with its station, or reclaimed from A taken for dead
+        in the middle of its WAIT) never runs, and neither the station's pending count (which
+        stretches later ``timeout`` answers) nor B's stream keeps it."""
+        a, b = await started(nodes("node-a")), await started(nodes("node-b"))
+        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        if how == "moved":
+            await a.start()
+            assert await b.adopt("node-a", "CS-1") == 1
+        else:
+            await kill(a, redis_settings)
+            assert await b.jobs.reclaim_dead(1.5) == 1
+        got = await asyncio.wait_for(b.jobs.get(), 2)
+        releasing = asyncio.create_task(b.jobs.released(got))
+        await asyncio.sleep(0.3)
+        assert not releasing.done()  # the copy waits for the hold as the original would
+        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=False) == 0  # left A already
+        assert await asyncio.wait_for(releasing, 2) is False
+        assert await counted(redis_settings, "CS-1", "node-b") == (0, 0)
 
 
 async def claimed_by_a(nodes: NodeFactory) -> tuple[RedisBackend, RedisBackend, Job, Job]:

@@ -126,7 +126,7 @@ class RedisJobQueue:
 
         WAIT counts the replicas that acknowledged every earlier write of its connection, so it must
         follow the write on that connection; it blocks the connection, hence not on the lane. The
-        job is held meanwhile (its node reads it but does not run it, ``_released``): with too few
+        job is held meanwhile (its node reads it but does not run it, :meth:`released`): with too few
         replicas in time it is withdrawn and :class:`NotReplicated` raised (503 / OCPI 3000), and
         nothing ran for a request that was answered as failed. ``keys`` and ``args`` are ENQUEUE's,
         with a hold ttl.
@@ -145,20 +145,28 @@ class RedisJobQueue:
         log.warning("job_not_replicated", replicas=int(confirmed), wanted=self._wait_replicas)
         raise NotReplicated(self._wait_replicas, int(confirmed), self._wait_timeout_ms)
 
-    async def _released(self, job: Job) -> bool:
+    async def released(self, job: Job) -> bool:
         """Wait while the job's accepting node waits for its replicas; False if it was withdrawn.
 
         A held job is looked at every few milliseconds until its hold key is gone (confirmed) or says
         withdrawn; a hold that outlives its expiry (the accepting node died mid-WAIT) lets it run.
+        A withdrawn job is acked as a finished one is: where its entry is still here (it moved here
+        with its station, or was reclaimed, after it was stored) the entry goes and the station's
+        pending count drops; where the withdrawal deleted it already, only our read is left.
         """
+        if job.job_id not in self._held:
+            return True
         hold = self._keys.hold(job.job_id)
         while True:
             async with redis_errors():
                 state = await self._redis.get(hold)
             if state is None:
+                self._held.discard(job.job_id)
                 return True
             if state == "withdrawn":
                 log.info("job_withdrawn", job_id=job.job_id)
+                await self.ack(job)
+                self._held.discard(job.job_id)
                 return False
             await asyncio.sleep(HOLD_POLL_SECONDS)
 
@@ -206,36 +214,19 @@ class RedisJobQueue:
             await asyncio.Event().wait()  # another process works this node id now: never read again
         if not self._ready:
             await self.setup()
-        while True:
-            while not self._buffer:
-                raise_if_cancelled()
-                try:
-                    async with redis_errors():
-                        answer = await self._redis.xreadgroup(
-                            GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
-                        )
-                except BackendError as exc:
-                    if "NOGROUP" in str(exc):  # our stream was reclaimed while we looked dead: start anew
-                        self._ready = False
-                    raise
-                self._buffer_entries(cast(list[tuple[str, Entries]], answer or []))
-            job = self._buffer.popleft()
-            if job.job_id in self._held:
-                try:
-                    released = await self._released(job)
-                    if not released:
-                        # Withdrawn. Acked as a finished job is: where its entry is still here (it
-                        # moved here with its station after it was stored) the entry goes and the
-                        # station's pending count drops; where the withdrawal deleted it already,
-                        # only our read is left and the count was dropped then.
-                        await self.ack(job)
-                except BaseException:
-                    self._buffer.appendleft(job)  # looked at again on the next call
-                    raise
-                self._held.discard(job.job_id)
-                if not released:
-                    continue
-            return job
+        while not self._buffer:
+            raise_if_cancelled()
+            try:
+                async with redis_errors():
+                    answer = await self._redis.xreadgroup(
+                        GROUP, self._node, {self._stream: ">"}, count=READ_BATCH, block=READ_BLOCK_MS
+                    )
+            except BackendError as exc:
+                if "NOGROUP" in str(exc):  # our stream was reclaimed while we looked dead: start anew
+                    self._ready = False
+                raise
+            self._buffer_entries(cast(list[tuple[str, Entries]], answer or []))
+        return self._buffer.popleft()  # a held one too: ``released`` waits in its station's lane
 
     async def ack(self, job: Job) -> None:
         keys = [self._stream, self._keys.pending, self._keys.result(job.job_id)]
