@@ -129,9 +129,9 @@ class JobRunner:
 
         A job still held for its replicas waits here, in its station's lane, and one withdrawn
         meanwhile ends here without running. A job whose station now lives on another node is
-        forwarded there instead. A result
-        the station already gave (saved before delivery) is delivered without calling the
-        station again, so a job reclaimed from a dead node never steers twice.
+        forwarded there instead. A result the station already gave (saved before delivery) is
+        delivered without calling the station again, so a job reclaimed from a dead node never
+        steers twice.
         """
         structlog.contextvars.bind_contextvars(
             job_id=job.job_id,
