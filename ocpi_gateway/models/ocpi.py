@@ -6,8 +6,9 @@ refuses the same bad profiles with the same field-named message.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -75,18 +76,31 @@ class ChargingProfileResultType(StrEnum):
 
 
 def _one_decimal_number(value: Any) -> Any:
-    """Accept a JSON number with at most one decimal digit (OCPI overrides its 4-digit default)."""
+    """Accept a JSON number with at most one decimal digit (OCPI overrides its 4-digit default).
+
+    A float written without an exponent is judged by its shortest text (``repr``: ``16.0``,
+    ``16.1``, ``16.05``); one with an exponent (``1e+20``, ``5e-324``) by its exact decimal
+    value. Every number must fit a float: a 400-digit integer is a bad input, not a crash.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a number")
     try:
-        exponent = Decimal(repr(value)).normalize().as_tuple().exponent
-    except InvalidOperation:
-        raise ValueError("must be a finite number") from None
-    if not isinstance(exponent, int):
+        number = float(value)
+    except OverflowError:
+        raise ValueError("out of range") from None
+    if not math.isfinite(number):
         raise ValueError("must be a finite number")
-    if exponent < -1:
+    if isinstance(value, int):
+        return number
+    text = repr(value)
+    if "e" in text:
+        exponent = Decimal(text).normalize().as_tuple().exponent
+        decimals = -exponent if isinstance(exponent, int) else 0
+    else:
+        decimals = len(text.partition(".")[2].rstrip("0"))
+    if decimals > 1:
         raise ValueError("at most 1 decimal digit allowed")
-    return float(value)
+    return number
 
 
 def _strict_int(value: Any) -> Any:

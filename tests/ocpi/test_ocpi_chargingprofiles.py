@@ -65,6 +65,8 @@ class TestPut:
         [
             (profile_with(charging_profile_period=periods((0, 16.25))), "charging_profile_period[0].limit"),
             (profile_with(min_charging_rate=6.05), "charging_profile.min_charging_rate"),
+            (profile_with(charging_profile_period=periods((0, 10**400))), "charging_profile_period[0].limit"),
+            (profile_with(min_charging_rate=10**400), "charging_profile.min_charging_rate"),
             (profile_with(charging_profile_period=[]), "charging_profile.charging_profile_period"),
             (
                 profile_with(charging_profile_period=periods((0, 16), (600, 8), (300, 6))),
@@ -83,6 +85,8 @@ class TestPut:
         ids=[
             "two-decimals",
             "min-rate-decimals",
+            "limit-beyond-float",
+            "min-rate-beyond-float",
             "empty-periods",
             "not-ascending",
             "start-not-0",
