@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import micro, scenarios
 
 QUICK = {
     "floor": 500,
@@ -29,6 +29,7 @@ QUICK = {
     "latency": (300, [100.0, 200.0]),
     "idle": [500, 1000],
     "growth": [200, 500],
+    "micro": None,
 }
 FULL = {
     "floor": 2000,
@@ -38,6 +39,7 @@ FULL = {
     "latency": (2000, [200.0, 500.0]),
     "idle": [1000, 5000, 10000],
     "growth": [500, 2000, 8000],
+    "micro": None,
 }
 
 
@@ -169,6 +171,14 @@ async def _workers(stations: int, plan: Plan) -> dict[str, Any]:
     return out
 
 
+async def _micro(_size: None, _plan: Plan) -> dict[str, Any]:
+    """Single steps of a flow in process (``bench/micro.py``): for changes below the end-to-end noise."""
+    out = await asyncio.to_thread(micro.run)  # its own event loops, outside this one
+    for name, us in out.items():
+        print(f"micro: {name}: {us:.1f} us", flush=True)
+    return out
+
+
 Scenario = Callable[[Any, Plan], Awaitable[dict[str, Any]]]
 SCENARIOS: dict[str, Scenario] = {
     "floor": _floor,
@@ -178,6 +188,7 @@ SCENARIOS: dict[str, Scenario] = {
     "latency": _latency,
     "idle": _idle,
     "growth": _growth,
+    "micro": _micro,
 }
 
 
@@ -195,7 +206,7 @@ async def run(sizes: dict[str, Any], only: set[str], repeat: int = 1) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, a minute or two")
-    parser.add_argument("--only", default="floor,workers,sync,e2e,latency,idle,growth")
+    parser.add_argument("--only", default="floor,workers,sync,e2e,latency,idle,growth,micro")
     parser.add_argument("--repeat", type=int, default=1, help="floor and e2e rows: the median of N runs")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL

@@ -1,0 +1,103 @@
+"""Micro-benchmarks of single steps of a flow, in process: for changes too small for the end-to-end noise.
+
+``python -m bench.micro`` (also the ``micro`` scenario of ``make bench``) prints the best of five
+timings of each step in µs:
+
+* the station answer's schema check: the ``ocpp`` package's, and ``CheckedAnswers`` on an answer
+  it has seen (``stations/direct/answers.py``);
+* validating a PUT body, and decoding a stored job, with 2, 24 and 96 periods (the one-decimal rule
+  runs on every limit each time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import ocpp.messages
+from ocpp.messages import CallResult, validate_payload
+
+from ocpi_gateway.domain import Job, JobKind
+from ocpi_gateway.models.ocpi import SetChargingProfile
+from ocpi_gateway.stations.direct.answers import CheckedAnswers
+
+ROUNDS = 5
+
+
+def best_us(step: Callable[[], Any], count: int = 2000) -> float:
+    """The fastest of ``ROUNDS`` runs of ``count`` calls, per call, in µs."""
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for _ in range(count):
+            step()
+        best = min(best, (time.perf_counter() - started) / count * 1e6)
+    return best
+
+
+def body(periods: int) -> dict[str, Any]:
+    """A PUT body with ``periods`` 15-minute periods of one-decimal limits."""
+    return {
+        "charging_profile": {
+            "charging_rate_unit": "A",
+            "charging_profile_period": [
+                {"start_period": i * 900, "limit": 16.0 - (i % 10) * 0.5} for i in range(periods)
+            ],
+        },
+        "response_url": "http://127.0.0.1:9/results/S-1",
+    }
+
+
+def profiles() -> dict[str, float]:
+    out: dict[str, float] = {}
+    for periods in (2, 24, 96):
+        data = body(periods)
+        request = SetChargingProfile.model_validate(data)
+        stored = Job(
+            kind=JobKind.SET,
+            party="NL*SCS",
+            session_id="S-1",
+            station_id="CS-1",
+            response_url=request.response_url,
+            created=0.0,
+            deadline=60.0,
+            profile=request.charging_profile,
+        ).model_dump_json()
+        out[f"PUT body, {periods} periods"] = best_us(partial(SetChargingProfile.model_validate, data))
+        out[f"stored job decoded, {periods} periods"] = best_us(partial(Job.model_validate_json, stored))
+    return out
+
+
+async def _answer_checks(check: Any, version: str, count: int = 2000) -> float:
+    """Per call, in µs: ``count`` checks awaited in one coroutine (no loop start-up per call)."""
+    started = time.perf_counter()
+    for _ in range(count):
+        await check(CallResult("1", {"status": "Accepted"}, "SetChargingProfile"), version)
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def answers() -> dict[str, float]:
+    ocpp.messages.ASYNC_VALIDATION = False  # as the gateway runs it (app.py)
+    kept = CheckedAnswers()
+    out: dict[str, float] = {}
+    for version in ("1.6", "2.0.1"):
+        for name, check in (("package", validate_payload), ("kept", kept.check)):
+            runs = [asyncio.run(_answer_checks(check, version)) for _ in range(ROUNDS)]
+            out[f"answer check {version}, {name}"] = min(runs)
+    return out
+
+
+def run() -> dict[str, float]:
+    return {**answers(), **profiles()}
+
+
+def main() -> None:
+    for name, us in run().items():
+        print(f"{name}: {us:.1f} us", flush=True)
+
+
+if __name__ == "__main__":
+    main()
