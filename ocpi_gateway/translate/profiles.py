@@ -33,6 +33,8 @@ _UNITS = ("A", "W")
 _MAX_TX_ID_201 = 36  # OCPP 2.0.1 transactionId is identifierString(36)
 TX_PROFILE = "TxProfile"
 PURPOSES = ("TxProfile", "TxDefaultProfile", "ChargePointMaxProfile")
+# OCPP integers are 32-bit (the JSON schemas say only "integer"; stations hold an int32).
+MAX_OCPP_INT = 2**31 - 1
 PURPOSE_201 = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
 
 
@@ -185,6 +187,11 @@ def _plan(spec: ProfileSpec, target: ProfileTarget) -> _Plan:
     if spec.purpose == TX_PROFILE and target.connector_id <= 0:
         raise TranslationError(f"a TxProfile needs a connector/EVSE id > 0, got {target.connector_id}")
     count = len(spec.periods)
+    if (
+        max((p.start_period for p in spec.periods), default=0) > MAX_OCPP_INT
+        or (spec.duration or 0) > MAX_OCPP_INT
+    ):
+        raise TranslationError(f"durations and start periods above {MAX_OCPP_INT} s do not fit OCPP integers")
     if caps.max_periods is not None and count > caps.max_periods:
         raise TranslationError(
             f"profile has {count} periods but the station accepts at most {caps.max_periods}"

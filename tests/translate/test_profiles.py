@@ -49,6 +49,11 @@ def make_target(
     )
 
 
+def periods_until(last_start: int) -> list[dict[str, Any]]:
+    """Two periods, the second starting at ``last_start`` seconds."""
+    return [{"start_period": 0, "limit": 10}, {"start_period": last_start, "limit": 6}]
+
+
 def schedule_of(version: OcppVersion, wire: dict[str, Any]) -> dict[str, Any]:
     """The one charging schedule inside a SetChargingProfile payload of either version."""
     if version is V16:
@@ -229,6 +234,29 @@ class TestStationLimits:
         profile = make_profile(charging_profile_period=periods)
         with pytest.raises(TranslationError, match=r"6 periods.*at most 5"):
             to_set_charging_profile(version, profile, make_target(Capabilities(max_periods=5)))
+
+    @BOTH
+    @pytest.mark.parametrize(
+        ("fields", "fits"),
+        [
+            ({"duration": 2**31 - 1}, True),
+            ({"duration": 2**31}, False),
+            ({"duration": 10**400}, False),
+            ({"charging_profile_period": periods_until(2**31 - 1)}, True),
+            ({"charging_profile_period": periods_until(2**31)}, False),
+        ],
+        ids=["duration-max", "duration-beyond", "duration-400-digits", "start-max", "start-beyond"],
+    )
+    def test_times_beyond_ocpp_integers_refused(
+        self, version: OcppVersion, fields: dict[str, Any], fits: bool
+    ) -> None:
+        """OCPI ``int`` has no bound, OCPP integers are 32-bit: refused here, not sent to fail at the
+        station (the OCPP-format API refuses the same numbers in its validation)."""
+        if fits:
+            to_set_charging_profile(version, make_profile(**fields), make_target())
+            return
+        with pytest.raises(TranslationError, match="OCPP integers"):
+            to_set_charging_profile(version, make_profile(**fields), make_target())
 
     @BOTH
     def test_period_count_at_the_cap_passes(self, version: OcppVersion) -> None:
