@@ -19,14 +19,15 @@ from typing import Any, Literal, TypeGuard
 from ocpp.messages import MessageType, get_validator
 
 from ocpi_gateway.timeutil import parse_utc
+from ocpi_gateway.translate.profiles import MAX_OCPP_INT
 
 Scope = Literal["session", "station"]
 
 STATION_MAX = "ChargePointMaxProfile"
 # Far above any real limit (10 MW); larger decimals would also overflow the multipleOf check.
 MAX_DECIMAL = Decimal("1e12")
-# OCPP integers are 32-bit.
-MAX_INT = 2**31 - 1
+# OCPP integers are 32-bit: one bound for every way in (the translation refuses the same numbers).
+MAX_INT = MAX_OCPP_INT
 TX_PROFILE = "TxProfile"
 
 
