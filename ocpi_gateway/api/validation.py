@@ -26,8 +26,6 @@ Scope = Literal["session", "station"]
 STATION_MAX = "ChargePointMaxProfile"
 # Far above any real limit (10 MW); larger decimals would also overflow the multipleOf check.
 MAX_DECIMAL = Decimal("1e12")
-# OCPP integers are 32-bit: one bound for every way in (the translation refuses the same numbers).
-MAX_INT = MAX_OCPP_INT
 TX_PROFILE = "TxProfile"
 
 
@@ -198,7 +196,7 @@ def _tamed(value: Any, path: list[str | int], found: list[Problem]) -> Any:
     if isinstance(value, Decimal) and (not value.is_finite() or abs(value) > MAX_DECIMAL):
         found.append(Problem(_path(path), "out of range"))
         return Decimal(0)
-    if _is_int(value) and abs(value) > MAX_INT:
+    if _is_int(value) and abs(value) > MAX_OCPP_INT:  # the translation refuses the same numbers
         found.append(Problem(_path(path), "out of range (OCPP integers are 32-bit)"))
         return 0
     if isinstance(value, dict):

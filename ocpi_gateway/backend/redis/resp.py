@@ -83,11 +83,6 @@ class Replies:
             self._pos = 0
         self._buffer += data
 
-    @property
-    def pending(self) -> int:
-        """Bytes received and not yet handed out as a reply."""
-        return len(self._buffer) - self._pos
-
     def next(self, raw: bool) -> Any:
         """The next whole reply (``raw``: bulk strings stay bytes), or :class:`Incomplete`."""
         value, end = self._parse(self._pos, not raw and self._decode)
