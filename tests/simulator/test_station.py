@@ -11,6 +11,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from ocpi_gateway.cli.simulator import SimulatedStation, run_simulation
+from ocpi_gateway.timeutil import parse_utc
 from tests.simulator.conftest import Csms, StationFactory, v16_profile
 
 
@@ -56,6 +57,11 @@ def get_composite(protocol: str, duration: int = 600, unit: str | None = None) -
     if protocol == "ocpp1.6":
         return call16.GetCompositeSchedule(connector_id=1, duration=duration, charging_rate_unit=unit)
     return call201.GetCompositeSchedule(duration=duration, evse_id=1, charging_rate_unit=unit)
+
+
+def schedule_start(protocol: str, result: Any) -> str:
+    """When a GetCompositeSchedule answer's schedule starts (the station's "now")."""
+    return str(result.schedule_start if protocol == "ocpp1.6" else result.schedule["schedule_start"])
 
 
 def clear_by_id(protocol: str, pid: int) -> Any:
@@ -137,15 +143,22 @@ class TestProfiles:
     async def test_stored_and_reflected_in_composite(
         self, csms: Csms, station_factory: StationFactory, protocol: str
     ) -> None:
-        """A TxProfile is stored and GetCompositeSchedule answers its limits."""
+        """A TxProfile is stored and GetCompositeSchedule answers its limits.
+
+        The profile is Relative: it runs from the transaction's start, and the composite
+        runs from the station's now, so the second period starts 300 s minus the whole
+        seconds between the two (0 mostly, 1 when a second ticks over in between)."""
         station = await station_factory(protocol=protocol)
         tx = await station.start_transaction()
+        started = station.state.transactions[1].started
         result = await csms.call("SIM-1", set_profile(protocol, tx, limits=((0, 16.0), (300, 10.0))))
         assert result.status == "Accepted"
         assert [(p.profile_id, p.transaction_id) for p in station.profiles] == [(7, tx)]
         composite = await csms.call("SIM-1", get_composite(protocol, 600, "A"))
         assert composite.status == "Accepted"
-        assert periods(protocol, composite) == [(0, 16.0), (300, 10.0)]
+        elapsed = int((parse_utc(schedule_start(protocol, composite)) - started).total_seconds())
+        assert 0 <= elapsed < 5
+        assert periods(protocol, composite) == [(0, 16.0), (300 - elapsed, 10.0)]
 
     async def test_composite_in_watts(
         self, csms: Csms, station_factory: StationFactory, protocol: str
