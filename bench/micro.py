@@ -6,7 +6,9 @@ timings of each step in µs:
 * the station answer's schema check: the ``ocpp`` package's, and ``CheckedAnswers`` on an answer
   it has seen (``stations/direct/answers.py``);
 * validating a PUT body, and decoding a stored job, with 2, 24 and 96 periods (the one-decimal rule
-  runs on every limit each time).
+  runs on every limit each time);
+* the Redis lane's share of one command: packing a job's ENQUEUE (``backend/redis/resp.py``) and
+  the ``redis_errors()`` guard every call passes through (six to nine per flow).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any
 
 import ocpp.messages
 from ocpp.messages import CallResult, validate_payload
+from redis._parsers.encoders import Encoder
 
+from ocpi_gateway.backend.redis.resp import pack
+from ocpi_gateway.backend.redis.store import redis_errors
 from ocpi_gateway.domain import Job, JobKind
 from ocpi_gateway.models.ocpi import SetChargingProfile
 from ocpi_gateway.stations.direct.answers import CheckedAnswers
@@ -51,21 +56,26 @@ def body(periods: int) -> dict[str, Any]:
     }
 
 
+def job(periods: int) -> Job:
+    """The job a PUT with ``periods`` periods stores."""
+    request = SetChargingProfile.model_validate(body(periods))
+    return Job(
+        kind=JobKind.SET,
+        party="NL*SCS",
+        session_id="S-1",
+        station_id="CS-1",
+        response_url=request.response_url,
+        created=0.0,
+        deadline=60.0,
+        profile=request.charging_profile,
+    )
+
+
 def profiles() -> dict[str, float]:
     out: dict[str, float] = {}
     for periods in (2, 24, 96):
         data = body(periods)
-        request = SetChargingProfile.model_validate(data)
-        stored = Job(
-            kind=JobKind.SET,
-            party="NL*SCS",
-            session_id="S-1",
-            station_id="CS-1",
-            response_url=request.response_url,
-            created=0.0,
-            deadline=60.0,
-            profile=request.charging_profile,
-        ).model_dump_json()
+        stored = job(periods).model_dump_json()
         out[f"PUT body, {periods} periods"] = best_us(partial(SetChargingProfile.model_validate, data))
         out[f"stored job decoded, {periods} periods"] = best_us(partial(Job.model_validate_json, stored))
     return out
@@ -90,8 +100,28 @@ def answers() -> dict[str, float]:
     return out
 
 
+async def _guarded(count: int) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        async with redis_errors():
+            pass
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def lane() -> dict[str, float]:
+    """One ENQUEUE as the lane packs it (the job of a 2-period PUT, with its idempotency answer)."""
+    encoder = Encoder("utf-8", "strict", True)  # type: ignore[no-untyped-call]
+    keys = ["gw:stream:node-1", "gw:pending", "gw:hold:0f3c", "gw:guard:NL*SCS:4a1f"]
+    args = [job(2).model_dump_json(), "CS-1", 0, '{"result":"ACCEPTED","timeout":300}', 86400]
+    command = ("EVALSHA", "4822de9991b36567ce4145fb485cdb43f2619852", len(keys), *keys, *args)
+    return {
+        "lane: pack an ENQUEUE": best_us(partial(pack, [command], encoder)),
+        "redis_errors() guard": min(asyncio.run(_guarded(20000)) for _ in range(ROUNDS)),
+    }
+
+
 def run() -> dict[str, float]:
-    return {**answers(), **profiles()}
+    return {**answers(), **profiles(), **lane()}
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from enum import IntEnum
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,19 @@ from redis.exceptions import DataError, NoScriptError, ResponseError
 
 from ocpi_gateway.backend.redis.resp import Incomplete, Replies, pack
 
+
+class Text(str):
+    pass
+
+
+class Raw(bytes):
+    pass
+
+
+class Seconds(IntEnum):
+    TEN = 10
+
+
 DECODING = Encoder("utf-8", "strict", True)
 RAW = Encoder("utf-8", "strict", False)
 
@@ -33,6 +47,12 @@ ARGUMENTS: list[tuple[Any, ...]] = [
     ("SET", b"bytes\x00key", b"\xff" * 10_000),
     ("HSET", "h", "f", "x" * 70_000),
     ("XADD", "s", "*", "f", memoryview(b"view")),
+    # Where the packer's fast paths end: lengths around its table of headers, subclasses of
+    # str / bytes / int (an IntEnum is written as redis-py's encoder writes it), 64+ arguments.
+    ("MSET", "a" * 4095, "b" * 4096, "c" * 4097, "é" * 2048),
+    ("SET", Text("sub"), Raw(b"classed")),
+    ("EXPIRE", "k", Seconds.TEN, 0, -1),
+    ("RPUSH", "list", *range(70)),
 ]
 
 

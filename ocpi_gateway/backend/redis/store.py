@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -23,13 +21,30 @@ from ocpi_gateway.domain import Session, SessionStatus, StationInfo
 from ocpi_gateway.errors import BackendError
 
 
-@asynccontextmanager
-async def redis_errors() -> AsyncIterator[None]:
-    """Turn any Redis or socket failure into BackendError (→ HTTP 503 / OCPI 3000)."""
-    try:
-        yield
-    except (RedisError, OSError) as exc:
-        raise BackendError(f"redis: {type(exc).__name__}: {exc}") from exc
+class RedisErrors:
+    """``async with redis_errors():`` turns any Redis or socket failure into BackendError
+    (→ HTTP 503 / OCPI 3000).
+
+    A class, not an ``asynccontextmanager``: every Redis call of a flow (six to nine) passes
+    through one, and a generator-based manager costs about 2.5 µs where this costs 0.5.
+    """
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, _kind: object, exc: BaseException | None, _tb: object) -> None:
+        if isinstance(exc, RedisError | OSError):
+            raise BackendError(f"redis: {type(exc).__name__}: {exc}") from exc
+
+
+_REDIS_ERRORS = RedisErrors()
+
+
+def redis_errors() -> RedisErrors:
+    """The one :class:`RedisErrors` (it holds no state)."""
+    return _REDIS_ERRORS
 
 
 def raise_if_cancelled() -> None:
