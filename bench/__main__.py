@@ -85,7 +85,8 @@ async def _sync(size: tuple[int, int, int], plan: Plan) -> dict[str, Any]:
     for name, row in out.items():
         print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
               f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
-              f"p99 {fmt(row['gateway_ms']['p99'])} ms", flush=True)  # fmt: skip
+              f"p99 {fmt(row['gateway_ms']['p99'])} ms; results delivered within the window "
+              f"{row['results_in_window']:.2f} per PUT", flush=True)  # fmt: skip
     return out
 
 

@@ -121,6 +121,10 @@ class Bare:
         return {}
 
 
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -136,7 +140,7 @@ def main() -> None:
     app.cleanup_ctx.append(client_ctx)
     app.router.add_put("/ocpi/2.2.1/chargingprofiles/{session_id}", bare.put)
     app.router.add_get("/ocpp/{station_id}", bare.station)
-    app.router.add_get("/health", lambda _r: web.json_response({"status": "ok"}))
+    app.router.add_get("/health", health)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 

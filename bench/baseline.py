@@ -24,13 +24,17 @@ async def put(request: web.Request) -> web.Response:
     return web.Response(text=json.dumps(body), content_type="application/json")
 
 
+async def health(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     app = web.Application()
     app.router.add_put("/ocpi/2.2.1/chargingprofiles/{session_id}", put)
-    app.router.add_get("/health", lambda _r: web.json_response({"status": "ok"}))
+    app.router.add_get("/health", health)
     web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 

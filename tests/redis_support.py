@@ -120,8 +120,8 @@ class SentinelServer:
         """The primary this Sentinel names now."""
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=1, decode_responses=True)
         try:
-            found = client.sentinel_get_master_addr_by_name(self.master)
-            return (str(found[0]), int(found[1])) if found else None
+            found = client.sentinel_get_master_addr_by_name(self.master)  # (host, port) or None
+            return (str(found[0]), int(found[1])) if isinstance(found, tuple) else None
         finally:
             client.close()
 
@@ -136,7 +136,7 @@ def wait_replicated(primary_url: str, replicas: int, timeout: float = 10.0) -> N
     try:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if int(client.wait(replicas, 100)) >= replicas:  # type: ignore[no-untyped-call]
+            if int(client.wait(replicas, 100)) >= replicas:
                 info = client.info("replication")
                 if int(info.get("connected_slaves", 0)) >= replicas:
                     return
