@@ -110,8 +110,11 @@ async def _latency(size: tuple[int, list[float]], plan: Plan) -> dict[str, Any]:
     for rate in rates:
         for name, url in plan.backends.items():
             row = out[f"{name} {rate:.0f}/s"] = await scenarios.end_to_end(url, stations, rate=rate)
+            # How busy the gateway's one core was at this rate: near 1, the tail is queueing.
+            busy = row["cpu_ms_per_flow"]["gateway"] * rate / 1000
             print(f"latency at {rate:.0f} flows/s [{name}]: added p50 {fmt(row['added_ms']['p50'])} ms, "
-                  f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms",
+                  f"p99 {fmt(row['added_ms']['p99'])} ms; sync p99 {fmt(row['sync_ms']['p99'])} ms; "
+                  f"gateway {row['cpu_ms_per_flow']['gateway']:.2f} ms CPU per flow, {busy:.2f} of a core",
                   flush=True)  # fmt: skip
     return out
 
