@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -36,11 +37,24 @@ async def nodes(redis_settings: dict[str, Any]) -> AsyncIterator[NodeFactory]:
         await backend.close()
 
 
-async def kill(node: RedisBackend, redis_settings: dict[str, Any]) -> None:
-    """Simulate a dead node: its last heartbeat lies far in the past."""
+@dataclass
+class Direct:
+    """A plain client on the test Redis and the test's keys: to stage or read what nodes store."""
+
+    client: aioredis.Redis
+    keys: Keys
+
+
+@pytest.fixture
+async def direct(redis_settings: dict[str, Any]) -> AsyncIterator[Direct]:
     client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-    await client.zadd(Keys(redis_settings["key_prefix"]).nodes, {node.node_id: time.time() - 3600})
+    yield Direct(client, Keys(redis_settings["key_prefix"]))
     await client.aclose()
+
+
+async def kill(node: RedisBackend, direct: Direct) -> None:
+    """Simulate a dead node: its last heartbeat lies far in the past."""
+    await direct.client.zadd(direct.keys.nodes, {node.node_id: time.time() - 3600})
 
 
 async def started(node: RedisBackend) -> RedisBackend:
@@ -72,18 +86,16 @@ class TestRouting:
 
 
 class TestDeadNodes:
-    async def test_presence_ends_with_the_node(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
+    async def test_presence_ends_with_the_node(self, nodes: NodeFactory, direct: Direct) -> None:
         """A station held by a node whose heartbeat stopped is nowhere."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
         await a.stations.up(station("CS-1", "node-a"))
         assert await b.stations.lookup("CS-1") is not None
-        await kill(a, redis_settings)
+        await kill(a, direct)
         assert await b.stations.lookup("CS-1") is None
 
     async def test_unfinished_jobs_of_a_dead_node_are_reclaimed(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, nodes: NodeFactory, direct: Direct
     ) -> None:
         """Read-but-unacked and unread jobs of a dead node move to a live node, results kept."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
@@ -92,7 +104,7 @@ class TestDeadNodes:
         await a.jobs.put(second, "node-a")
         taken = await asyncio.wait_for(a.jobs.get(), 5)  # in flight when the node dies
         await a.jobs.claim_result(taken, '{"result":"ACCEPTED"}')
-        await kill(a, redis_settings)
+        await kill(a, direct)
         assert await b.jobs.reclaim_dead(1.5) == 2
         got = [await asyncio.wait_for(b.jobs.get(), 5) for _ in range(2)]
         assert {job.job_id for job in got} == {first.job_id, second.job_id}
@@ -100,21 +112,17 @@ class TestDeadNodes:
         # a's lease was never held (a test without start()): its process counts as gone
         assert await b.jobs.claim_result(taken, None) == Claim(deliver='{"result":"ACCEPTED"}')
 
-    async def test_reclaimed_jobs_follow_the_station(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
+    async def test_reclaimed_jobs_follow_the_station(self, nodes: NodeFactory, direct: Direct) -> None:
         """A dead node's job goes to the live node that holds its station now."""
         a, b, c = [await started(nodes(n)) for n in ("node-a", "node-b", "node-c")]
         await a.jobs.put(job("CS-9"), "node-a")
-        await kill(a, redis_settings)
+        await kill(a, direct)
         await c.stations.up(station("CS-9", "node-c"))
         assert await b.jobs.reclaim_dead(1.5) == 1
         taken = await asyncio.wait_for(c.jobs.get(), 5)
         assert taken.station_id == "CS-9"
 
-    async def test_a_node_that_leaves_is_reclaimed_at_once(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
+    async def test_a_node_that_leaves_is_reclaimed_at_once(self, nodes: NodeFactory) -> None:
         """After a graceful leave another node takes the unfinished jobs without waiting for the TTL."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
         await a.jobs.put(job("CS-1"), "node-a")
@@ -126,7 +134,7 @@ class TestStationArrives:
     """A station that connects to another node takes its open jobs along at once (issue 17.2)."""
 
     async def test_its_jobs_move_from_a_live_node_and_the_old_copy_is_not_forwarded_again(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, nodes: NodeFactory, direct: Direct
     ) -> None:
         """Read and unread jobs of CS-1 move from A to B; CS-2's stay; A's late forward and ack do nothing."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
@@ -149,10 +157,7 @@ class TestStationArrives:
         assert await a.jobs.pending("CS-1") == 2
         for moved in got:
             await b.jobs.ack(moved)
-        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-        pending = await client.hget(Keys(redis_settings["key_prefix"]).pending, "CS-1")
-        await client.aclose()
-        assert int(pending or 0) == 0
+        assert int(await direct.client.hget(direct.keys.pending, "CS-1") or 0) == 0
         # A read its batch before the move: its stale copy of the second job comes, then CS-2's own.
         left = [(await asyncio.wait_for(a.jobs.get(), 5)).job_id for _ in range(2)]
         assert left == [second.job_id, other.job_id]
@@ -168,59 +173,42 @@ class TestStationArrives:
         assert (await asyncio.wait_for(a.jobs.get(), 5)).station_id == "CS-2"
 
 
-async def store_held(redis_settings: dict[str, Any], node: str, station_id: str) -> tuple[Job, str]:
+async def store_held(direct: Direct, node: str, station_id: str) -> tuple[Job, str]:
     """What ``put`` stores before its WAIT with ``redis.wait_replicas``: a held job; its entry id."""
-    keys = Keys(redis_settings["key_prefix"])
     held = job(station_id)
-    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-    entry = await client.register_script(redis_scripts.ENQUEUE)(
-        keys=[keys.node_stream(node), keys.pending, keys.hold(held.job_id)],
+    entry = await direct.client.register_script(redis_scripts.ENQUEUE)(
+        keys=[direct.keys.node_stream(node), direct.keys.pending, direct.keys.hold(held.job_id)],
         args=[held.model_dump_json(), station_id, 10_000],
     )
-    await client.aclose()
     return held, str(entry)
 
 
-async def end_hold(
-    redis_settings: dict[str, Any], node: str, held: Job, entry: str, *, confirmed: bool
-) -> int:
+async def end_hold(direct: Direct, node: str, held: Job, entry: str, *, confirmed: bool) -> int:
     """The accepting node's end of the WAIT: release the hold, or withdraw the job (returns WITHDRAW's)."""
-    keys = Keys(redis_settings["key_prefix"])
-    hold = keys.hold(held.job_id)
-    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-    try:
-        if confirmed:
-            return int(await client.delete(hold))
-        withdraw = client.register_script(redis_scripts.WITHDRAW)
-        return int(
-            await withdraw(
-                keys=[keys.node_stream(node), keys.pending, hold], args=[entry, held.station_id, 10_000]
-            )
-        )
-    finally:
-        await client.aclose()
+    hold = direct.keys.hold(held.job_id)
+    if confirmed:
+        return int(await direct.client.delete(hold))
+    withdraw = direct.client.register_script(redis_scripts.WITHDRAW)
+    keys = [direct.keys.node_stream(node), direct.keys.pending, hold]
+    return int(await withdraw(keys=keys, args=[entry, held.station_id, 10_000]))
 
 
-async def counted(redis_settings: dict[str, Any], station_id: str, node: str) -> tuple[int, int]:
+async def counted(direct: Direct, station_id: str, node: str) -> tuple[int, int]:
     """The station's pending count and the length of the node's stream."""
-    keys = Keys(redis_settings["key_prefix"])
-    client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-    pending = int(await client.hget(keys.pending, station_id) or 0)
-    length = int(await client.xlen(keys.node_stream(node)))
-    await client.aclose()
-    return pending, length
+    pending = int(await direct.client.hget(direct.keys.pending, station_id) or 0)
+    return pending, int(await direct.client.xlen(direct.keys.node_stream(node)))
 
 
 class TestHeldJobs:
     """``redis.wait_replicas``: a job stored before its replicas confirmed it runs only once released."""
 
     async def test_a_held_job_is_read_at_once_and_waits_alone(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, nodes: NodeFactory, direct: Direct
     ) -> None:
         """The node reads a held job and the next station's job without waiting for the hold: only
         ``released`` (called in the held job's own station lane) waits, until the hold ends."""
         a = await started(nodes("node-a"))
-        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        held, entry = await store_held(direct, "node-a", "CS-1")
         other = job("CS-2")
         await a.jobs.put(other, "node-a")
         got = [await asyncio.wait_for(a.jobs.get(), 2) for _ in range(2)]
@@ -229,59 +217,57 @@ class TestHeldJobs:
         releasing = asyncio.create_task(a.jobs.released(got[0]))
         await asyncio.sleep(0.3)
         assert not releasing.done()  # still held for the replicas
-        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=True) == 1
+        assert await end_hold(direct, "node-a", held, entry, confirmed=True) == 1
         assert await asyncio.wait_for(releasing, 2) is True
 
-    async def test_a_withdrawn_job_is_dropped_and_uncounted(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
-    ) -> None:
+    async def test_a_withdrawn_job_is_dropped_and_uncounted(self, nodes: NodeFactory, direct: Direct) -> None:
         """The replicas fell short: the job never runs and leaves no count or entry behind."""
         a = await started(nodes("node-a"))
-        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        held, entry = await store_held(direct, "node-a", "CS-1")
         got = await asyncio.wait_for(a.jobs.get(), 2)
         releasing = asyncio.create_task(a.jobs.released(got))
         await asyncio.sleep(0.1)
-        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=False) == 1
+        assert await end_hold(direct, "node-a", held, entry, confirmed=False) == 1
         assert await asyncio.wait_for(releasing, 2) is False
-        assert await counted(redis_settings, "CS-1", "node-a") == (0, 0)
+        assert await counted(direct, "CS-1", "node-a") == (0, 0)
 
     async def test_a_job_still_held_for_its_replicas_moves_held(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, nodes: NodeFactory, direct: Direct
     ) -> None:
         """A held job moves with its station (``ARRIVE``) and stays held: B runs it only once released."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
         await a.start()
-        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        held, entry = await store_held(direct, "node-a", "CS-1")
         assert await b.adopt("node-a", "CS-1") == 1
         got = await asyncio.wait_for(b.jobs.get(), 2)
         releasing = asyncio.create_task(b.jobs.released(got))
         await asyncio.sleep(0.3)
         assert not releasing.done()
-        await end_hold(redis_settings, "node-a", held, entry, confirmed=True)
+        await end_hold(direct, "node-a", held, entry, confirmed=True)
         assert await asyncio.wait_for(releasing, 2) is True
 
     @pytest.mark.parametrize("how", ["moved", "reclaimed"])
     async def test_a_job_withdrawn_after_it_left_its_node_is_dropped_and_uncounted(
-        self, how: str, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, how: str, nodes: NodeFactory, direct: Direct
     ) -> None:
         """The copy on B of a job A withdraws (moved with its station, or reclaimed from A taken for dead
         in the middle of its WAIT) never runs, and neither the station's pending count (which
         stretches later ``timeout`` answers) nor B's stream keeps it."""
         a, b = await started(nodes("node-a")), await started(nodes("node-b"))
-        held, entry = await store_held(redis_settings, "node-a", "CS-1")
+        held, entry = await store_held(direct, "node-a", "CS-1")
         if how == "moved":
             await a.start()
             assert await b.adopt("node-a", "CS-1") == 1
         else:
-            await kill(a, redis_settings)
+            await kill(a, direct)
             assert await b.jobs.reclaim_dead(1.5) == 1
         got = await asyncio.wait_for(b.jobs.get(), 2)
         releasing = asyncio.create_task(b.jobs.released(got))
         await asyncio.sleep(0.3)
         assert not releasing.done()  # the copy waits for the hold as the original would
-        assert await end_hold(redis_settings, "node-a", held, entry, confirmed=False) == 0  # left A already
+        assert await end_hold(direct, "node-a", held, entry, confirmed=False) == 0  # left A already
         assert await asyncio.wait_for(releasing, 2) is False
-        assert await counted(redis_settings, "CS-1", "node-b") == (0, 0)
+        assert await counted(direct, "CS-1", "node-b") == (0, 0)
 
 
 async def claimed_by_a(nodes: NodeFactory) -> tuple[RedisBackend, RedisBackend, Job, Job]:
@@ -312,12 +298,10 @@ class TestOneResult:
         assert await b.jobs.claim_result(copy_b, None) == Claim(elsewhere=True)
 
     async def test_an_owner_whose_lease_is_gone_hands_its_answer_over(
-        self, nodes: NodeFactory, redis_settings: dict[str, Any]
+        self, nodes: NodeFactory, direct: Direct
     ) -> None:
         """A claimed the answer and died (its lease lapsed): B delivers A's answer, not its own."""
         _a, b, _copy_a, copy_b = await claimed_by_a(nodes)
-        client = aioredis.Redis.from_url(redis_settings["url"], decode_responses=True)
-        await client.delete(Keys(redis_settings["key_prefix"]).lease("node-a"))  # what expiry does
-        await client.aclose()
+        await direct.client.delete(direct.keys.lease("node-a"))  # what expiry does
         claim = await asyncio.wait_for(b.jobs.claim_result(copy_b, '{"result":"REJECTED"}'), 2)
         assert claim == Claim(deliver='{"result":"ACCEPTED"}')
