@@ -47,17 +47,12 @@ def pack(commands: list[tuple[Any, ...]], encoder: Encoder) -> bytes:
         count = len(args)
         append(_COUNTS[count] if count < 64 else b"*%d\r\n" % count)
         for arg in args:
-            kind = type(arg)
-            if kind is str:
-                data = arg.encode(encoding, errors)
-            elif kind is bytes:
-                data = arg
-            elif kind is int:
-                data = b"%d" % arg
-            elif isinstance(arg, str):
+            if isinstance(arg, str):
                 data = arg.encode(encoding, errors)
             elif isinstance(arg, bytes):
                 data = arg
+            elif type(arg) is int:  # not bool or IntEnum: redis-py's encoder refuses or writes those
+                data = b"%d" % arg
             else:
                 data = bytes(encoder.encode(arg))  # type: ignore[no-untyped-call]
             size = len(data)
