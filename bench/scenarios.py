@@ -110,11 +110,15 @@ async def wait_quiet(scsp_base: str, quiet: float = 1.0, timeout: float = 120.0)
     return seen
 
 
+def is_result(record: dict[str, Any]) -> bool:
+    """A record of the mock SCSP that is a result POST (not a push or a handshake call)."""
+    return bool(record["method"] == "POST" and record["path"].startswith("/results/"))
+
+
 async def results_received(scsp_base: str) -> int:
     """How many results the mock SCSP has received so far."""
     async with httpx.AsyncClient(timeout=60) as client:
-        records = (await client.get(f"{scsp_base}/_received")).json()
-    return sum(1 for r in records if r["method"] == "POST" and r["path"].startswith("/results/"))
+        return sum(map(is_result, (await client.get(f"{scsp_base}/_received")).json()))
 
 
 async def wait_results(scsp_base: str, expected: int, timeout: float) -> list[dict[str, Any]]:
@@ -124,7 +128,7 @@ async def wait_results(scsp_base: str, expected: int, timeout: float) -> list[di
     async with httpx.AsyncClient(timeout=60) as client:
         while True:
             records += (await client.get(f"{scsp_base}/_received", params={"since": len(records)})).json()
-            got = [r for r in records if r["method"] == "POST" and r["path"].startswith("/results/")]
+            got = [r for r in records if is_result(r)]
             if len(got) >= expected or time.monotonic() > end:
                 return got
             await asyncio.sleep(0.5)
