@@ -86,7 +86,11 @@ async def _sync(size: tuple[int, int, int], plan: Plan) -> dict[str, Any]:
         print(f"sync PUT [{name}]: {fmt(row['gateway_rps'])} req/s vs bare {fmt(row['baseline_rps'])} "
               f"(ratio {row['ratio']:.2f}); p50 {fmt(row['gateway_ms']['p50'])} ms, "
               f"p99 {fmt(row['gateway_ms']['p99'])} ms; results delivered within the window "
-              f"{row['results_in_window']:.2f} per PUT", flush=True)  # fmt: skip
+              f"{row['results_in_window']:.2f} per PUT; CPU per PUT {row['gateway_cpu_ms_per_put']:.3f} ms "
+              f"vs bare {row['baseline_cpu_ms_per_put']:.3f} ms", flush=True)  # fmt: skip
+        print(f"sync PUT alone [{name}] (job worker held): {fmt(row['held_rps'])} req/s "
+              f"(ratio {row['held_ratio']:.2f}); CPU per PUT {row['held_cpu_ms_per_put']:.3f} ms; "
+              f"p99 {fmt(row['held_ms']['p99'])} ms", flush=True)  # fmt: skip
     return out
 
 

@@ -121,8 +121,10 @@ format = "json"
     return Path(name)
 
 
-def gateway(port: int, config: Path, workers: int = 1) -> Proc:
-    argv = [sys.executable, "-m", "ocpi_gateway", "serve", "--config", str(config)]
+def gateway(port: int, config: Path, workers: int = 1, held: bool = False) -> Proc:
+    """``ocpi-gateway serve``; with ``held``, the same with its job worker held (``bench.held_worker``)."""
+    module = "bench.held_worker" if held else "ocpi_gateway"
+    argv = [sys.executable, "-m", module, "serve", "--config", str(config)]
     return Proc("gateway", argv + (["--workers", str(workers)] if workers > 1 else []))
 
 

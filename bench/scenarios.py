@@ -49,9 +49,12 @@ class Setup:
 
 
 async def start_setup(
-    stack: AsyncExitStack, redis_url: str | None, workers: int = 1, bare: bool = False
+    stack: AsyncExitStack, redis_url: str | None, workers: int = 1, bare: bool = False, held: bool = False
 ) -> Setup:
-    """The gateway (``workers`` node processes) or, with ``bare``, the bare flow; and the mock SCSP."""
+    """The gateway (``workers`` node processes) or, with ``bare``, the bare flow; and the mock SCSP.
+
+    ``held``: the gateway with its job worker held (``bench.held_worker``): PUTs only.
+    """
     scsp_port, port = free_port(), free_port()
     scsp = mock_scsp(scsp_port)
     await scsp.start()
@@ -63,7 +66,7 @@ async def start_setup(
     stack.callback(config.unlink)
     if redis_url:  # runs after the gateway stopped: nothing of a run stays in Redis
         stack.push_async_callback(asyncio.to_thread, delete_prefix, redis_url, prefix)
-    gw = bare_flow(port) if bare else gateway(port, config, workers)
+    gw = bare_flow(port) if bare else gateway(port, config, workers, held)
     await gw.start()
     stack.push_async_callback(gw.stop)
     base = f"http://127.0.0.1:{port}"
@@ -134,45 +137,89 @@ async def wait_results(scsp_base: str, expected: int, timeout: float) -> list[di
             await asyncio.sleep(0.5)
 
 
-async def sync_put(redis_url: str | None, stations: int, requests: int, concurrency: int) -> dict[str, Any]:
-    """PUT throughput and latency of the synchronous answer, against the bare aiohttp baseline."""
-    # The bare baseline runs first, on a quiet machine: run after the gateway it would share the
-    # CPU with the jobs the gateway's PUTs left running (station calls and callbacks).
+@dataclass(frozen=True)
+class PutRun:
+    """One closed-loop PUT measurement: req/s, the server's CPU per request, answer latencies."""
+
+    rps: float
+    cpu_ms: float  # the server process's CPU per request (/proc), whatever else it ran meanwhile
+    latency_ms: dict[str, float]
+    accepted: int
+    results_in_window: float  # result POSTs the mock SCSP received meanwhile, per PUT
+
+
+async def _measure_puts(
+    pid: int, reqs: list[load.Request], concurrency: int, scsp_base: str | None = None
+) -> PutRun:
+    """Warm up with the first 200 requests, then measure them all; ``scsp_base``: count its results."""
+    await load.closed_loop(SCSP_TOKEN, reqs[: min(200, len(reqs))], concurrency)
+    before = await results_received(scsp_base) if scsp_base else 0
+    cpu_before = cpu_seconds(pid)
+    samples, wall = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
+    cpu = cpu_seconds(pid) - cpu_before
+    after = await results_received(scsp_base) if scsp_base else 0
+    return PutRun(
+        rps=len(samples) / wall,
+        cpu_ms=1000 * cpu / max(1, len(samples)),
+        latency_ms=load.summary([s.latency for s in samples]),
+        accepted=sum(1 for s in samples if s.result == "ACCEPTED"),
+        results_in_window=(after - before) / max(1, len(samples)),
+    )
+
+
+async def _bare_puts(stations: int, requests: int, concurrency: int) -> PutRun:
     async with AsyncExitStack() as stack:
         port = free_port()
         bare = baseline(port)
         await bare.start()
         stack.push_async_callback(bare.stop)
         await wait_http(f"http://127.0.0.1:{port}/health")
-        bare_base = f"http://127.0.0.1:{port}"
-        bare_reqs = put_requests(bare_base, bare_base, [f"S-{i}" for i in range(stations)], requests)
-        await load.closed_loop(SCSP_TOKEN, bare_reqs[:200], concurrency)
-        bare_samples, bare_wall = await load.closed_loop(SCSP_TOKEN, bare_reqs, concurrency)
+        base = f"http://127.0.0.1:{port}"
+        reqs = put_requests(base, base, [f"S-{i}" for i in range(stations)], requests)
+        return await _measure_puts(bare.pid, reqs, concurrency)
+
+
+async def _gateway_puts(
+    redis_url: str | None, stations: int, requests: int, concurrency: int, held: bool
+) -> PutRun:
     async with AsyncExitStack() as stack:
-        setup = await start_setup(stack, redis_url)
+        setup = await start_setup(stack, redis_url, held=held)
         fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
         stack.push_async_callback(fleet.proc.stop)
-        sessions = list(fleet.sessions.values())
-        reqs = put_requests(setup.base_url, setup.scsp_base, sessions, requests)
+        reqs = put_requests(setup.base_url, setup.scsp_base, list(fleet.sessions.values()), requests)
         await wait_quiet(setup.scsp_base)
-        await load.closed_loop(SCSP_TOKEN, reqs[: min(200, requests)], concurrency)  # warm-up
-        before = await results_received(setup.scsp_base)
-        samples, wall = await load.closed_loop(SCSP_TOKEN, reqs, concurrency)
-        after = await results_received(setup.scsp_base)
-        accepted = sum(1 for s in samples if s.result == "ACCEPTED")
-    gw_rps, bare_rps = len(samples) / wall, len(bare_samples) / bare_wall
+        return await _measure_puts(setup.gateway.pid, reqs, concurrency, setup.scsp_base)
+
+
+async def sync_put(redis_url: str | None, stations: int, requests: int, concurrency: int) -> dict[str, Any]:
+    """PUT throughput and latency of the synchronous answer, against the bare aiohttp baseline.
+
+    Three servers, one after the other, the same client: the bare baseline first, on a quiet
+    machine (run after the gateway it would share the CPU with the jobs the gateway's PUTs left
+    running); the gateway; the gateway with its job worker held, whose figures are the PUT's own.
+    """
+    bare = await _bare_puts(stations, requests, concurrency)
+    full = await _gateway_puts(redis_url, stations, requests, concurrency, held=False)
+    held = await _gateway_puts(redis_url, stations, requests, concurrency, held=True)
     return {
         "requests": requests,
         "concurrency": concurrency,
-        "accepted": accepted,
-        "gateway_rps": gw_rps,
-        "baseline_rps": bare_rps,
-        "ratio": gw_rps / bare_rps,
+        "accepted": full.accepted,
+        "gateway_rps": full.rps,
+        "baseline_rps": bare.rps,
+        "ratio": full.rps / bare.rps,
         # The PUTs' jobs run in the same process: how much of that work fell inside the measured
         # window (results POSTed to the SCSP meanwhile, per PUT) says what the req/s paid for.
-        "results_in_window": (after - before) / max(1, len(samples)),
-        "gateway_ms": load.summary([s.latency for s in samples]),
-        "baseline_ms": load.summary([s.latency for s in bare_samples]),
+        "results_in_window": full.results_in_window,
+        "gateway_ms": full.latency_ms,
+        "baseline_ms": bare.latency_ms,
+        "gateway_cpu_ms_per_put": full.cpu_ms,
+        "baseline_cpu_ms_per_put": bare.cpu_ms,
+        "held_accepted": held.accepted,
+        "held_rps": held.rps,
+        "held_ratio": held.rps / bare.rps,
+        "held_cpu_ms_per_put": held.cpu_ms,
+        "held_ms": held.latency_ms,
     }
 
 
