@@ -90,7 +90,8 @@ async def _sync(size: tuple[int, int, int], plan: Plan) -> dict[str, Any]:
               f"vs bare {row['baseline_cpu_ms_per_put']:.3f} ms", flush=True)  # fmt: skip
         print(f"sync PUT alone [{name}] (job worker held): {fmt(row['held_rps'])} req/s "
               f"(ratio {row['held_ratio']:.2f}); CPU per PUT {row['held_cpu_ms_per_put']:.3f} ms; "
-              f"p99 {fmt(row['held_ms']['p99'])} ms", flush=True)  # fmt: skip
+              f"p99 {fmt(row['held_ms']['p99'])} ms; {row['held_accepted']} of {row['requests']} ACCEPTED",
+              flush=True)  # fmt: skip
     return out
 
 
