@@ -180,7 +180,13 @@ class Stations:
                 return cls(proc, Path(name), json.loads(line[6:]))
 
     async def answer_times(self) -> dict[str, list[float]]:
+        """Stop the stations and read when each answered (the process writes them as it stops)."""
         await self.proc.stop()
         data: dict[str, list[float]] = json.loads(self.out.read_text() or "{}")
         self.out.unlink(missing_ok=True)
         return data
+
+    async def stop(self) -> None:
+        """Stop the stations and remove their answer-times file (safe after ``answer_times``)."""
+        await self.proc.stop()
+        self.out.unlink(missing_ok=True)

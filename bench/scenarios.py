@@ -185,7 +185,7 @@ async def _gateway_puts(
     async with AsyncExitStack() as stack:
         setup = await start_setup(stack, redis_url, held=held)
         fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
-        stack.push_async_callback(fleet.proc.stop)
+        stack.push_async_callback(fleet.stop)
         reqs = put_requests(setup.base_url, setup.scsp_base, list(fleet.sessions.values()), requests)
         await wait_quiet(setup.scsp_base)
         return await _measure_puts(setup.gateway.pid, reqs, concurrency, setup.scsp_base)
@@ -239,7 +239,7 @@ async def end_to_end(
     async with AsyncExitStack() as stack:
         setup = await start_setup(stack, redis_url, workers, bare)
         fleet = await Stations.start(setup.ws_url, stations, "ocpp2.0.1")
-        stack.push_async_callback(fleet.proc.stop)
+        stack.push_async_callback(fleet.stop)
         by_session = {session: station for station, session in fleet.sessions.items()}
         sessions = list(by_session)
         reqs = [
@@ -304,7 +304,7 @@ async def idle_memory(counts: list[int], redis_url: str | None = None) -> list[d
             await asyncio.sleep(1)
             before = rss_kib(setup.gateway.pid)
             fleet = await Stations.start(setup.ws_url, count, "ocpp2.0.1", transactions=False)
-            stack.push_async_callback(fleet.proc.stop)
+            stack.push_async_callback(fleet.stop)
             await asyncio.sleep(3)
             after = rss_kib(setup.gateway.pid)
         rows.append({"stations": count, "rss_before_kib": before, "rss_after_kib": after,
