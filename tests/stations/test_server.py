@@ -143,6 +143,30 @@ class TestBadFrames:
         answer = await other.call(call.Heartbeat())
         assert answer.current_time.endswith("Z")
 
+    @pytest.mark.parametrize("extra", [0, 1])
+    async def test_max_frame_bytes_is_the_largest_frame_accepted(
+        self, endpoint_factory: EndpointFactory, extra: int
+    ) -> None:
+        """A frame of exactly ``max_frame_bytes`` (UTF-8 bytes) is read; one byte more closes with 1009."""
+        small = await endpoint_factory(max_frame_bytes=1024)
+        head, tail = '[2, "big", "DataTransfer", {"vendorId": "v", "data": "', '"}]'
+        # Multibyte padding: the limit counts bytes, not characters.
+        pad = 1024 + extra - len(head) - len(tail)
+        frame = head + "é" * (pad // 2) + "x" * (pad % 2) + tail
+        assert len(frame.encode()) == 1024 + extra
+        client = aiohttp.ClientSession()
+        try:
+            ws = await client.ws_connect(f"{small.url}/EDGE", protocols=["ocpp1.6"])
+            await ws.send_str(frame)
+            if extra:
+                await frames_until_closed(ws)
+                assert ws.close_code == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
+            else:
+                assert (await answer_to(ws, "big"))[0] in (3, 4)  # read and answered
+                assert not ws.closed
+        finally:
+            await client.close()
+
     async def test_garbage_frames_do_not_end_the_connection(self, raw_socket: RawFactory) -> None:
         """Non-JSON, non-OCPP and unroutable frames are dropped; the same socket then boots."""
         ws = await raw_socket("CP1")

@@ -145,7 +145,9 @@ class DirectStations:
         ws = web.WebSocketResponse(
             protocols=(protocol.value,) if protocol else (),
             heartbeat=WS_HEARTBEAT_SECONDS,
-            max_msg_size=self._settings.ocpp.max_frame_bytes,
+            # aiohttp refuses a frame whose length equals max_msg_size; the setting is the largest
+            # frame accepted (tests/stations/test_server.py pins both edges).
+            max_msg_size=self._settings.ocpp.max_frame_bytes + 1,
         )
         await ws.prepare(request)
         if protocol is None or self._closing:
