@@ -29,6 +29,8 @@ from ocpi_gateway.models.passwords import parse_password_hash
 ENV_PREFIX = "OCPI_GATEWAY__"
 # An eMSP named as ``CC*PID`` (ownership policies, id-tag owners).
 EMSP_KEY_PATTERN = r"^[A-Za-z]{2}\*[A-Za-z0-9]{3}$"
+# An OCPI 2.2.1 Role (CredentialsRole.role, a partner's role), any letter case.
+ROLE_PATTERN = r"^(?i:CPO|EMSP|HUB|NAP|NSP|OTHER|SCSP)$"
 # Proxy mode: an existing CSMS's OCPP-J base URL (empty = not set).
 UPSTREAM_URL_PATTERN = r"^(wss?://\S+)?$"
 # A Sentinel's address: ``host:port``.
@@ -89,7 +91,7 @@ class PartySettings(_Section):
 
     country_code: str = Field(min_length=2, max_length=2)
     party_id: str = Field(min_length=3, max_length=3)
-    role: str = "SCSP"
+    role: str = Field(default="SCSP", pattern=ROLE_PATTERN)
     token: SecretStr | None = None
     their_token: SecretStr | None = None
     versions_url: str | None = None

@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ocpi_gateway.config import settings_from_mapping
+from ocpi_gateway.errors import ConfigError
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +117,14 @@ class TestConfigErrors:
         lines = err.decode().strip().splitlines()
         assert len(lines) == 1
         assert "http.port" in lines[0]
+
+    def test_a_party_role_outside_ocpi_names_the_key(self) -> None:
+        """A static partner's ``role`` is an OCPI Role (any case), as in the credentials exchange."""
+        party = {"country_code": "NL", "party_id": "ABC"}
+        with pytest.raises(ConfigError, match=r"ocpi\.parties\.0\.role"):
+            settings_from_mapping({"ocpi": {"parties": [party | {"role": "WIZARD"}]}})
+        settings = settings_from_mapping({"ocpi": {"parties": [party | {"role": "emsp"}]}})
+        assert settings.ocpi.parties[0].role == "emsp"
 
     async def test_workers_without_redis_is_one_line_naming_redis_url(self) -> None:
         """`serve --workers 2` on the embedded backend stops at once: exit 2, one line naming the key."""

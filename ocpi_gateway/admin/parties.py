@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ocpi_gateway.admin.auth import JSON, json_error, read_body, require_admin
 from ocpi_gateway.appkeys import ENDPOINTS, HTTP_CLIENT, PARTIES, SETTINGS
 from ocpi_gateway.backend.parties import OwnershipPolicy, PartyRecord, SteerPolicy
-from ocpi_gateway.config import EMSP_KEY_PATTERN
+from ocpi_gateway.config import EMSP_KEY_PATTERN, ROLE_PATTERN
 from ocpi_gateway.core.handshake import TOKEN_PATTERN, register_with, unregister_with
 from ocpi_gateway.errors import MethodNotAllowed, OcpiError
 from ocpi_gateway.models.ocpi import versions_url
@@ -62,7 +62,7 @@ class InviteBody(PolicyBody):
 
     country_code: str = Field(pattern=r"^[A-Za-z]{2}$")
     party_id: str = Field(pattern=r"^[A-Za-z0-9]{3}$")
-    role: str = Field(default="SCSP", pattern=r"^(?i:SCSP|EMSP|CPO|HUB|NAP|NSP|OTHER)$")
+    role: str = Field(default="SCSP", pattern=ROLE_PATTERN)
 
 
 class RegisterBody(PolicyBody):

@@ -23,7 +23,7 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ocpi_gateway.backend.parties import DEFAULT_POLICY, Endpoint, OwnershipPolicy, PartyRecord
-from ocpi_gateway.config import Settings, token_digest
+from ocpi_gateway.config import ROLE_PATTERN, Settings, token_digest
 from ocpi_gateway.delivery.client import safe_url
 from ocpi_gateway.errors import (
     CallbackRefused,
@@ -60,7 +60,7 @@ class BusinessDetails(BaseModel):
 class CredentialsRole(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    role: str = Field(min_length=1, max_length=16)
+    role: str = Field(pattern=ROLE_PATTERN)
     business_details: BusinessDetails
     party_id: str = Field(min_length=3, max_length=3)
     country_code: str = Field(min_length=2, max_length=2)

@@ -87,6 +87,19 @@ class TestRegistration:
         assert (response.status_code, response.json()["status_code"]) == (400, 2001)
         assert (await ocpi_get(gateway, "/ocpi/versions", token_a)).status_code == 200
 
+    async def test_a_role_outside_ocpi_is_2001_naming_it(self, gateway: Gateway, jedlix: MockScsp) -> None:
+        """``roles[].role`` must be an OCPI Role: 2001 naming it; nothing stored, token A still valid."""
+        token_a = await invite(gateway)
+        body = jedlix.credentials.our_credentials("token-b")
+        body["roles"][0]["role"] = "WIZARD"
+        response = await post_credentials(gateway, token_a, body)
+        assert (response.status_code, response.json()["status_code"]) == (400, 2001)
+        assert "role" in response.json()["status_message"]
+        assert (await ocpi_get(gateway, "/ocpi/versions", token_a)).status_code == 200
+        party = await gateway.app[PARTIES].get("NL*JDX")
+        assert party is not None
+        assert (party.role, party.status) == ("SCSP", "invited")
+
 
 class TestHandshakeErrors:
     async def test_3001_when_their_versions_fail(self, gateway: Gateway, jedlix: MockScsp) -> None:
