@@ -58,6 +58,10 @@ class ProfileApi:
         self._steering = steering
         self._clock = clock
 
+    def problems(self, request: Any, scope: Scope) -> list[Problem]:
+        """Every problem of the request (``api/validation.py``), "no limit" values as configured."""
+        return problems(request, scope, self._settings.api.unlimited_threshold)
+
     def effective(self, request: dict[str, Any], station_id: str | None = None) -> dict[str, Any]:
         """The request as it will be sent: plain floats, "no limit" values as the EVSE maximum."""
         ocpp = self._settings.ocpp
@@ -72,7 +76,7 @@ class ProfileApi:
         self, party: Party, session_id: str, request: Any, ctx: RequestContext
     ) -> outcomes.JobOutcome:
         """Admit and store a session-level request; wait (bounded) for the station's answer."""
-        refuse_problems(problems(request, "session"))
+        refuse_problems(self.problems(request, "session"))
         session = await self._sessions.get(session_id)
         if session is None or not session.active:
             raise ApiError(404, f"unknown session {session_id}")
@@ -91,7 +95,7 @@ class ProfileApi:
         trusted with all sessions (``steer = "all"``) that may steer each active session
         there may send one.
         """
-        refuse_problems(problems(request, "station"))
+        refuse_problems(self.problems(request, "station"))
         active = await self._sessions.active_for_station(station_id)
         token_owners = self._settings.ocpi.token_owners
         if party.ownership.steer != "all" or not all(may_steer(party, s, token_owners) for s in active):

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeGuard
 
 from ocpp.messages import MessageType, get_validator
 
+from ocpi_gateway.models.ocpi import MAX_LIMIT
 from ocpi_gateway.timeutil import parse_utc
 from ocpi_gateway.translate.profiles import MAX_OCPP_INT
 
@@ -112,9 +113,25 @@ def _dates(profile: dict[str, Any], schedule: dict[str, Any]) -> Iterator[Proble
         yield Problem("csChargingProfiles.validTo", "must be later than validFrom")
 
 
-def _periods(schedule: dict[str, Any]) -> Iterator[Problem]:
+def _rate_problem(where: str, value: Any, unit: Any, unlimited_at: float | None = None) -> Problem | None:
+    """A limit or minimum rate below 0 or above the cap an OCPI profile has (``MAX_LIMIT``).
+
+    A value at or above ``unlimited_at`` means "no limit" and is sent as the EVSE maximum.
+    """
+    if not _is_number(value):
+        return None
+    if value < 0:
+        return Problem(where, "must not be negative")
+    cap = MAX_LIMIT.get(unit) if isinstance(unit, str) else None
+    if cap is not None and value > cap and (unlimited_at is None or value < unlimited_at):
+        return Problem(where, f"exceeds {cap} {unit}")
+    return None
+
+
+def _periods(schedule: dict[str, Any], unlimited_at: float | None) -> Iterator[Problem]:
     periods = schedule.get("chargingSchedulePeriod")
     base = "csChargingProfiles.chargingSchedule"
+    unit = schedule.get("chargingRateUnit")
     if not isinstance(periods, list):
         return
     if not periods:
@@ -131,15 +148,13 @@ def _periods(schedule: dict[str, Any]) -> Iterator[Problem]:
             elif previous is not None and start <= previous:
                 yield Problem(f"{where}.startPeriod", "must be larger than the previous period's")
             previous = start
-        limit = item.get("limit")
-        if _is_number(limit) and limit < 0:
-            yield Problem(f"{where}.limit", "must not be negative")
+        if found := _rate_problem(f"{where}.limit", item.get("limit"), unit, unlimited_at):
+            yield found
         phases = item.get("numberPhases")
         if _is_int(phases) and not 1 <= phases <= 3:
             yield Problem(f"{where}.numberPhases", "must be 1, 2 or 3")
-    rate = schedule.get("minChargingRate")
-    if _is_number(rate) and rate < 0:
-        yield Problem(f"{base}.minChargingRate", "must not be negative")
+    if found := _rate_problem(f"{base}.minChargingRate", schedule.get("minChargingRate"), unit):
+        yield found
     duration = schedule.get("duration")
     if _is_int(duration) and duration <= 0:
         yield Problem(f"{base}.duration", "must be a positive number of seconds")
@@ -168,8 +183,12 @@ def _purpose(request: dict[str, Any], profile: dict[str, Any], scope: Scope) -> 
         yield Problem("csChargingProfiles.recurrencyKind", "only a Recurring profile has one")
 
 
-def rule_problems(request: Any, scope: Scope) -> list[Problem]:
-    """What the schema cannot say: signs and ranges, period order, dates, purpose vs connector."""
+def rule_problems(request: Any, scope: Scope, unlimited_at: float | None = None) -> list[Problem]:
+    """What the schema cannot say: signs and ranges, period order, dates, purpose vs connector.
+
+    ``unlimited_at``: limits at or above it mean "no limit" (``api.unlimited_threshold``) and are
+    not held to the caps.
+    """
     body = _dict(request)
     profile = _dict(body.get("csChargingProfiles"))
     schedule = _dict(profile.get("chargingSchedule"))
@@ -181,7 +200,7 @@ def rule_problems(request: Any, scope: Scope) -> list[Problem]:
         value = profile.get(name)
         if _is_int(value) and value < 0:
             found.append(Problem(f"csChargingProfiles.{name}", "must not be negative"))
-    found.extend(_periods(schedule))
+    found.extend(_periods(schedule, unlimited_at))
     found.extend(_dates(profile, schedule))
     found.extend(_purpose(body, profile, scope))
     return found
@@ -206,18 +225,19 @@ def _tamed(value: Any, path: list[str | int], found: list[Problem]) -> Any:
     return value
 
 
-def problems(request: Any, scope: Scope = "session") -> list[Problem]:
+def problems(request: Any, scope: Scope = "session", unlimited_at: float | None = None) -> list[Problem]:
     """Every problem of the request, schema first; an empty list means it may be sent.
 
     Args:
         request: the parsed JSON body (floats as ``Decimal``: ``json.loads(..., parse_float=Decimal)``).
         scope: ``session`` (PUT on a session: no ChargePointMaxProfile) or ``station``.
+        unlimited_at: ``api.unlimited_threshold``: limits at or above it are "no limit".
     """
     if not isinstance(request, dict):
         return [Problem("(body)", "must be a JSON object")]
     found: list[Problem] = []
     tamed = _tamed(request, [], found)
-    return _dedupe([*found, *schema_problems(tamed), *rule_problems(tamed, scope)])
+    return _dedupe([*found, *schema_problems(tamed), *rule_problems(tamed, scope, unlimited_at)])
 
 
 def session_problems(request: dict[str, Any], transaction_id: str) -> list[Problem]:

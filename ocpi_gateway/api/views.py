@@ -8,7 +8,6 @@ station's own ``status`` (and 2.0.1 ``statusInfo``) with the job id, errors are
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -18,11 +17,10 @@ from aiohttp import hdrs, web
 
 from ocpi_gateway.api.examples import example_request
 from ocpi_gateway.api.submit import PROFILE_API, station_scope
-from ocpi_gateway.api.validation import problems
 from ocpi_gateway.core.outcomes import JobOutcome
-from ocpi_gateway.errors import ApiError, BackendError, OcpiError
+from ocpi_gateway.errors import ApiError, BackendError, InvalidJson, OcpiError
 from ocpi_gateway.partners.parties import Party
-from ocpi_gateway.web.middlewares import request_context, require_party
+from ocpi_gateway.web.middlewares import read_json, request_context, require_party
 
 log = structlog.get_logger(__name__)
 
@@ -68,16 +66,15 @@ def _identifier(request: web.Request, name: str) -> str:
     return value
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 async def _body(request: web.Request) -> Any:
-    """The JSON body with floats as ``Decimal``, as the OCPP 1.6 schema check needs them."""
+    """The JSON body with floats as ``Decimal``, as the OCPP 1.6 schema check needs them.
+
+    Read as OCPI bodies are (``read_json``): a non-JSON ``Content-Type`` is refused too.
+    """
     try:
-        return json.loads(await request.read(), parse_float=Decimal, parse_constant=_no_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "the body is not valid JSON") from None
+        return await read_json(request, parse_float=Decimal)
+    except InvalidJson as exc:
+        raise ApiError(400, exc.message) from None
 
 
 def outcome_json(outcome: JobOutcome) -> dict[str, Any]:
@@ -149,7 +146,7 @@ async def post_validate(request: web.Request) -> web.Response:
     await _party(request)
     scope = station_scope(request.query.get("target"))
     body = await _body(request)
-    found = problems(body, scope)
+    found = request.app[PROFILE_API].problems(body, scope)
     effective = request.app[PROFILE_API].effective(body) if not found else None
     return web.json_response(
         {"valid": not found, "problems": [p.to_json() for p in found], "effective": effective}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import structlog
@@ -86,11 +86,12 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-async def read_json(request: web.Request) -> Any:
-    """The request body parsed as JSON.
+async def read_json(request: web.Request, parse_float: Callable[[str], Any] | None = None) -> Any:
+    """The request body parsed as JSON (floats through ``parse_float`` when given).
 
     A missing ``Content-Type`` is tolerated (lenient towards sloppy peers) as long as the
     body parses; a non-JSON content type is refused. ``NaN``/``Infinity`` are not JSON.
+    Every JSON body of the OCPI module and the OCPP-format API is read here.
 
     Raises:
         InvalidJson: wrong content type, empty body or unparsable JSON (HTTP 400).
@@ -102,7 +103,7 @@ async def read_json(request: web.Request) -> Any:
     if not raw.strip():
         raise InvalidJson("Request body is empty")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_float=parse_float, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise InvalidJson() from None
 

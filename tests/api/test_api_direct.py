@@ -5,13 +5,16 @@ Bodies are Axle-style: W, numberPhases 1, a 99999.0 "no limit" period, stackLeve
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 import pytest
 
 from ocpi_gateway.appkeys import BACKEND, SESSIONS
 from tests.api.support import AXLE_BODY, api, axle_body
 from tests.conftest import SCSP_TOKEN, TOKEN_A_ONLY, Gateway, StationFactory
+from tests.e2e.helpers import ocpi_headers
 from tests.e2e.test_flows import started
 
 SESSION_PATH = "/api/v1/sessions/{}/charging-profile"
@@ -134,6 +137,29 @@ class TestSessionProfile:
             "csChargingProfiles.chargingProfileKind",
             "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit",
         }
+
+    async def test_what_ocpi_refuses_is_refused_here(self, gateway: Gateway) -> None:
+        """The same strictness as the OCPI way in: a limit above 5,000 A is 400 naming it (OCPI: 2001),
+        and a body sent as anything but JSON is refused before it is read."""
+        body = axle_body()
+        body["csChargingProfiles"]["chargingSchedule"].update(chargingRateUnit="A")
+        body["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] = 6000.0
+        response = await api("PUT", gateway.base_url, SESSION_PATH.format("x"), SCSP_TOKEN, json=body)
+        assert response.status_code == 400
+        assert response.json()["problems"] == [
+            {
+                "field": "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit",
+                "message": "exceeds 5000.0 A",
+            }
+        ]
+        async with httpx.AsyncClient() as client:
+            response = await client.put(
+                f"{gateway.base_url}{SESSION_PATH.format('x')}",
+                content=json.dumps(AXLE_BODY),
+                headers=ocpi_headers(SCSP_TOKEN, **{"Content-Type": "text/plain"}),
+            )
+        assert response.status_code == 400
+        assert "Content-Type must be application/json" in response.json()["error"]
 
     async def test_token_a_is_refused(self, gateway: Gateway) -> None:
         """A credentials token A is good for the handshake only: 401 here."""

@@ -99,6 +99,25 @@ class TestRules:
         """Signs, phases, dates, period order and purpose rules each name their field."""
         assert fields(body) == [field]
 
+    def test_limits_above_the_ocpi_caps_are_named(self) -> None:
+        """A limit or minimum rate above what an OCPI profile may carry (5,000 A, 10 MW) is a problem,
+        as OCPI refuses it; a limit at or above the "no limit" threshold is not (it becomes the EVSE
+        maximum)."""
+        body = axle_body()
+        schedule = body["csChargingProfiles"]["chargingSchedule"]
+        schedule.update(chargingRateUnit="A", minChargingRate=5000.1)
+        schedule["chargingSchedulePeriod"][0]["limit"] = 6000.0  # the second period is 99999.0
+        found = problems(parsed(body), "session", unlimited_at=99999.0)
+        assert [(p.field, p.message) for p in found] == [
+            (f"{PERIOD0}.limit", "exceeds 5000.0 A"),
+            ("csChargingProfiles.chargingSchedule.minChargingRate", "exceeds 5000.0 A"),
+        ]
+        period1 = "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[1].limit"
+        assert period1 in fields(body)  # without a "no limit" threshold 99999.0 A is over the cap
+        assert fields(with_period(limit=20_000_000.0)) == [f"{PERIOD0}.limit"]  # W: 10 MW
+        watts = [(p.field, p.message) for p in problems(parsed(with_period(limit=10_000_000.0)))]
+        assert watts == []  # the cap itself is allowed, as in OCPI
+
     def test_periods_must_ascend(self) -> None:
         """A period starting no later than the one before it is a problem."""
         body = axle_body()
