@@ -99,6 +99,13 @@ class TestBrokenFrames:
         assert (await answer_to(ws, "c1"))[:3] == [4, "c1", "FormationViolation"]
         await ws.send_str('[2, "u1", "NoSuchAction", {}]')
         assert (await answer_to(ws, "u1"))[:3] == [4, "u1", "NotImplemented"]
+        # The package's schema check says FormatViolation for both versions; 1.6 spells it FormationViolation.
+        await ws.send_str('[2, "s2", "Heartbeat", {"extra": 1}]')
+        assert (await answer_to(ws, "s2"))[:3] == [4, "s2", "FormationViolation"]
+        await ws.send_str(
+            '[2, "s3", "StatusNotification", {"connectorId": 1, "errorCode": "Bogus", "status": "Available"}]'
+        )
+        assert (await answer_to(ws, "s3"))[:3] == [4, "s3", "FormationViolation"]
         await boot_and_heartbeat(ws)
         await healthy(gateway, raw_connect)
 

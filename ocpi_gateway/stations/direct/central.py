@@ -41,7 +41,15 @@ from ocpi_gateway.config import Settings
 from ocpi_gateway.errors import StationDisconnected
 from ocpi_gateway.sessions.registry import SessionRegistry
 from ocpi_gateway.stations.direct.answers import checked_answers
-from ocpi_gateway.stations.direct.frames import CALL, CALLRESULT, BadFrame, Frame, call_error, read_frame
+from ocpi_gateway.stations.direct.frames import (
+    CALL,
+    CALLRESULT,
+    BadFrame,
+    Frame,
+    call_error,
+    read_frame,
+    spelled_for,
+)
 from ocpi_gateway.timeutil import format_utc, parse_utc, utcnow
 from ocpi_gateway.translate.wire import encode_call
 
@@ -176,9 +184,10 @@ class GatewayChargePoint(ChargePoint):  # type: ignore[misc]  # ocpp ships no ty
         message = Call(frame.unique_id, frame.action, frame.payload)
         try:
             await self._handle_call(message)
-        except OCPPError as error:  # schema violations and the like: the package's own codes
-            log.info("ocpp_call_invalid", station_id=self.station_id, action=frame.action, code=error.code)
-            await self._send(message.create_call_error(error).to_json())
+        except OCPPError as error:  # schema violations and the like: the package's codes, 1.6 spelling
+            code = spelled_for(error.code, self._ocpp_version)
+            log.info("ocpp_call_invalid", station_id=self.station_id, action=frame.action, code=code)
+            await self._send(CallError(frame.unique_id, code, error.description, error.details).to_json())
 
     async def _route_response(self, frame: Frame) -> None:
         """Hand the answer to the waiting ``call()``; drop answers nobody waits for.

@@ -56,6 +56,17 @@ def _is_201(version: str) -> bool:
     return not version.startswith("1.")
 
 
+def spelled_for(code: str, version: str) -> str:
+    """An OCPP-J error code as the station's version spells it.
+
+    OCPP 1.6 names the code ``FormationViolation`` where 2.0.1 says ``FormatViolation``; the
+    ``ocpp`` package's schema check says ``FormatViolation`` for both versions.
+    """
+    if code == "FormatViolation" and not _is_201(version):
+        return "FormationViolation"
+    return code
+
+
 def _readable_id(value: Any) -> str | None:
     return value if isinstance(value, str) and 0 < len(value) <= MAX_UNIQUE_ID else None
 
@@ -109,6 +120,5 @@ def _read_call(message: list[Any], unique_id: str, version: str) -> Frame | BadF
         return BadFrame(reason, call_error(unique_id, code, reason))
     if not isinstance(message[3], dict):
         reason = "CALL payload is not a JSON object"
-        code = "FormatViolation" if _is_201(version) else "FormationViolation"
-        return BadFrame(reason, call_error(unique_id, code, reason))
+        return BadFrame(reason, call_error(unique_id, spelled_for("FormatViolation", version), reason))
     return Frame(CALL, unique_id, action=message[2], payload=message[3])
