@@ -37,7 +37,7 @@ class ExternalSession(BaseModel):
     transaction_id: Annotated[str, BeforeValidator(_int_as_text)] = Field(min_length=1, max_length=64)
     ocpp_version: OcppVersion | None = Field(default=None, strict=False)
     evse_id: int | None = Field(default=None, ge=0)
-    owner: str | None = Field(default=None, min_length=1, max_length=16)
+    owner: str | None = Field(default=None, pattern=EMSP_KEY_PATTERN)  # a partner's key, CC*PID
     emsp: str | None = Field(default=None, pattern=EMSP_KEY_PATTERN)
 
 

@@ -83,16 +83,24 @@ class TestSessions:
             ({**EXTERNAL, "connector_id": "two"}, "connector_id"),
             ({**EXTERNAL, "ocpp_version": "ocpp9"}, "ocpp_version"),
             ({**EXTERNAL, "transaction_id": ""}, "transaction_id"),
+            ({**EXTERNAL, "owner": "garbage"}, "owner"),
         ],
-        ids=["missing-station", "bad-connector", "bad-version", "empty-transaction"],
+        ids=[
+            "missing-station",
+            "bad-connector",
+            "bad-version",
+            "empty-transaction",
+            "bad-owner",
+        ],
     )
     async def test_put_validation_error_is_400_naming_the_field(
         self, admin: Client, body: dict[str, object], field: str
     ) -> None:
-        """An invalid body answers 400 with a message naming the field."""
+        """An invalid body answers 400 with a message naming the field, and stores nothing."""
         response = await admin.put("/admin/sessions/EXT-4", json=body, headers=admin_auth())
         assert response.status == 400
         assert field in (await response.json())["error"]
+        assert await admin.app[SESSIONS].get("EXT-4") is None
 
     async def test_put_with_bad_json_is_400(self, admin: Client) -> None:
         """A body that is not JSON answers 400."""
