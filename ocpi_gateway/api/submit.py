@@ -1,29 +1,34 @@
 """The use cases behind the OCPP-format profile API: admit a partner's request, store its job.
 
-The same rules as OCPI steering, in the same order of cheapness: unknown or ended session
-(404), not the partner's to steer (403), a body with problems (400), station not reachable
-(409); only then is the job stored, and only after its pending outcome is. The job runs
+The same rules as OCPI steering, in the same order of cheapness: a body with problems (400);
+the request's X-Request-ID claimed and the partner's rate buckets counted, as for OCPI
+(``steering.claim``: a retry with the same id gets the first request's job, never a second
+station call; over a limit is 429); unknown or ended session (404), not the partner's to steer
+(403), station not reachable (409); only then is the job stored, together with the claim's
+answer, and only after its pending outcome is. The job runs
 through the ordinary queue and worker (per-station lane, the station's own link), and its
 result lands in the backend as a job outcome that the view waits for (``core/outcomes.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from aiohttp import web
 
 from ocpi_gateway.api.validation import Problem, Scope, problems, session_problems
-from ocpi_gateway.backend.base import Backend
+from ocpi_gateway.backend.base import AdmissionRequest, Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.core import outcomes
 from ocpi_gateway.core.ocpp_jobs import ocpp_call_plan
-from ocpi_gateway.core.steering import RequestContext, Steering
+from ocpi_gateway.core.steering import Claimed, RequestContext, Steering, claim
 from ocpi_gateway.domain import Electrical, Job, JobKind, Session, StationInfo
-from ocpi_gateway.errors import ApiError, TranslationError
+from ocpi_gateway.errors import ApiError, BackendError, TranslationError
 from ocpi_gateway.partners.ownership import may_steer
 from ocpi_gateway.partners.parties import Party
 from ocpi_gateway.sessions.registry import SessionRegistry
@@ -77,14 +82,18 @@ class ProfileApi:
     ) -> outcomes.JobOutcome:
         """Admit and store a session-level request; wait (bounded) for the station's answer."""
         refuse_problems(self.problems(request, "session"))
-        session = await self._sessions.get(session_id)
-        if session is None or not session.active:
-            raise ApiError(404, f"unknown session {session_id}")
-        if not may_steer(party, session, self._settings.ocpi.token_owners):
-            raise ApiError(403, f"session {session_id} is not yours to steer")
-        refuse_problems(session_problems(request, session.transaction_id))
-        station = await self._reachable(session.station_id)
-        return await self._submit(JobKind.OCPP_SESSION, party, session, station, request, ctx)
+
+        async def decide(claimed: Claimed) -> outcomes.JobOutcome:
+            session = await self._sessions.get(session_id)
+            if session is None or not session.active:
+                raise ApiError(404, f"unknown session {session_id}")
+            if not may_steer(party, session, self._settings.ocpi.token_owners):
+                raise ApiError(403, f"session {session_id} is not yours to steer")
+            refuse_problems(session_problems(request, session.transaction_id))
+            station = await self._reachable(session.station_id)
+            return await self._submit(JobKind.OCPP_SESSION, party, session, station, request, ctx, claimed)
+
+        return await self._once(party, f"session:{session_id}", session_id, ctx, decide)
 
     async def for_station(
         self, party: Party, station_id: str, request: Any, ctx: RequestContext
@@ -96,12 +105,60 @@ class ProfileApi:
         there may send one.
         """
         refuse_problems(self.problems(request, "station"))
-        active = await self._sessions.active_for_station(station_id)
-        token_owners = self._settings.ocpi.token_owners
-        if party.ownership.steer != "all" or not all(may_steer(party, s, token_owners) for s in active):
-            raise ApiError(403, f"station {station_id} is not yours to steer")
-        station = await self._reachable(station_id)
-        return await self._submit(JobKind.OCPP_STATION, party, None, station, request, ctx)
+
+        async def decide(claimed: Claimed) -> outcomes.JobOutcome:
+            active = await self._sessions.active_for_station(station_id)
+            token_owners = self._settings.ocpi.token_owners
+            if party.ownership.steer != "all" or not all(may_steer(party, s, token_owners) for s in active):
+                raise ApiError(403, f"station {station_id} is not yours to steer")
+            station = await self._reachable(station_id)
+            return await self._submit(JobKind.OCPP_STATION, party, None, station, request, ctx, claimed)
+
+        return await self._once(party, f"station:{station_id}", None, ctx, decide)
+
+    async def _once(
+        self,
+        party: Party,
+        target: str,
+        session_id: str | None,
+        ctx: RequestContext,
+        decide: Callable[[Claimed], Awaitable[outcomes.JobOutcome]],
+    ) -> outcomes.JobOutcome:
+        """Claim the X-Request-ID and count the rate buckets as OCPI does, then ``decide``.
+
+        A retry of an answered request gets that request's job; a refusal (4xx) gives the claim
+        back, so the same id may be sent again once the cause is gone.
+        """
+        key = f"idem:{party.key}:API:{target}:{ctx.request_id}"
+        limits = self._steering.rate_limits(party, session_id)
+        request = AdmissionRequest(key, self._settings.ocpi.idempotency_ttl, session_id or "", limits)
+        try:
+            found = await claim(self._backend, request)
+        except BaseException:
+            await self._give_back(key)  # whether Redis kept the claim is unknown
+            raise
+        if isinstance(found, str):
+            log.info("ocpp_profile_replayed", target=target, party=party.key)
+            return await self.job(party, json.loads(found)["job_id"])
+        if found is None:
+            raise ApiError(409, "a request with this X-Request-ID is still being answered")
+        try:
+            if found.admitted.over_limit is not None:
+                log.info(
+                    "ocpp_profile_too_often", target=target, party=party.key, limit=found.admitted.over_limit
+                )
+                raise ApiError(
+                    429, "too many requests: over the per-minute limit for this session or partner"
+                )
+            return await decide(found)
+        except BaseException:
+            if not found.settled:
+                await self._give_back(key)
+            raise
+
+    async def _give_back(self, key: str) -> None:
+        with contextlib.suppress(BackendError):
+            await self._backend.guards.release(key)
 
     async def _reachable(self, station_id: str) -> StationInfo:
         station = await self._backend.stations.lookup(station_id)
@@ -119,6 +176,7 @@ class ProfileApi:
         station: StationInfo,
         request: dict[str, Any],
         ctx: RequestContext,
+        claimed: Claimed,
     ) -> outcomes.JobOutcome:
         effective = self.effective(request, station.station_id)
         self._dry_run(effective, session, station)
@@ -138,7 +196,10 @@ class ProfileApi:
             outcome_ttl=self._settings.api.outcome_ttl,
         )
         await outcomes.announce(self._backend, job)
-        await self._backend.jobs.put(job, station.node)
+        # The job and the claim's answer together (as OCPI's ACCEPTED): a retry finds this job.
+        answer = json.dumps({"job_id": job.job_id})
+        await self._backend.admission.accept(job, station.node, claimed.key, answer, claimed.ttl)
+        claimed.settled = True
         log.info(
             "ocpp_profile_accepted",
             job_id=job.job_id,

@@ -59,7 +59,7 @@ class RequestContext:
 
 
 @dataclass(slots=True)
-class _Claimed:
+class Claimed:
     """One request past its idempotency claim: what the backend read for it, and whether its
     answer is already stored (ACCEPTED is stored together with the job, in one round trip)."""
 
@@ -67,6 +67,28 @@ class _Claimed:
     ttl: int
     admitted: Admitted
     settled: bool = False
+
+
+async def claim(backend: Backend, request: AdmissionRequest) -> Claimed | str | None:
+    """Claim a request's X-Request-ID (``Admission.admit``: the claim, the rate buckets and the reads).
+
+    Returns the claim when the id is new; the answer stored for it when a request with the same
+    id was answered before (a retry: answer it the same, never call the station twice); ``None``
+    when that first request is still being answered after ``REPLAY_POLLS`` short waits.
+    Every way in (OCPI, the OCPP-format API) claims its requests here.
+
+    Raises:
+        BackendError: the claim could not be made; whether Redis kept it is unknown, so the
+            caller releases the key.
+    """
+    for _ in range(REPLAY_POLLS):
+        admitted = await backend.admission.admit(request)
+        if admitted.previous is None:
+            return Claimed(request.idempotency_key, request.idempotency_ttl, admitted)
+        if admitted.previous:
+            return admitted.previous
+        await asyncio.sleep(REPLAY_POLL_SECONDS)
+    return None
 
 
 def _answer(result: ChargingProfileResponseType, timeout: int = 0) -> ChargingProfileResponse:
@@ -111,7 +133,7 @@ class Steering:
             BackendUnavailable: the session could not be read or the job not stored.
         """
 
-        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+        async def decide(claimed: Claimed) -> ChargingProfileResponse:
             admitted = await self._admit(party, session_id, request.response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
@@ -141,7 +163,7 @@ class Steering:
     ) -> ChargingProfileResponse:
         """GET: ask the station for its composite schedule over ``duration`` seconds."""
 
-        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+        async def decide(claimed: Claimed) -> ChargingProfileResponse:
             admitted = await self._admit(party, session_id, response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
@@ -157,7 +179,7 @@ class Steering:
     ) -> ChargingProfileResponse:
         """DELETE: clear the gateway's profile for the session (never other profiles)."""
 
-        async def decide(claimed: _Claimed) -> ChargingProfileResponse:
+        async def decide(claimed: Claimed) -> ChargingProfileResponse:
             admitted = await self._admit(party, session_id, response_url, claimed.admitted)
             if isinstance(admitted, ChargingProfileResponse):
                 return admitted
@@ -172,7 +194,7 @@ class Steering:
         method: str,
         session_id: str,
         ctx: RequestContext,
-        decide: Callable[[_Claimed], Awaitable[ChargingProfileResponse]],
+        decide: Callable[[Claimed], Awaitable[ChargingProfileResponse]],
     ) -> ChargingProfileResponse:
         """Answer a repeated X-Request-ID with the first answer, and apply the rate limits.
 
@@ -184,20 +206,16 @@ class Steering:
         guards = self._backend.guards
         key = f"idem:{party.key}:{method}:{session_id}:{ctx.request_id}"
         ttl = self._settings.ocpi.idempotency_ttl
-        request = AdmissionRequest(key, ttl, session_id, self._rate_limits(party, session_id))
-        claimed: _Claimed | None = None
+        request = AdmissionRequest(key, ttl, session_id, self.rate_limits(party, session_id))
+        claimed: Claimed | None = None
         try:
-            for _ in range(REPLAY_POLLS):
-                admitted = await self._backend.admission.admit(request)
-                if admitted.previous is None:
-                    claimed = _Claimed(key, ttl, admitted)
-                    break
-                if admitted.previous:
-                    log.info("profile_request_replayed", session_id=session_id, party=party.key)
-                    return ChargingProfileResponse.model_validate_json(admitted.previous)
-                await asyncio.sleep(REPLAY_POLL_SECONDS)
-            if claimed is None:
+            found = await claim(self._backend, request)
+            if isinstance(found, str):
+                log.info("profile_request_replayed", session_id=session_id, party=party.key)
+                return ChargingProfileResponse.model_validate_json(found)
+            if found is None:
                 return _answer(ChargingProfileResponseType.TOO_OFTEN)
+            claimed = found
             answer = self._too_often(party, session_id, claimed.admitted) or await decide(claimed)
         except BaseException as exc:
             # Also when the claim itself failed: whether Redis kept it is unknown.
@@ -224,12 +242,16 @@ class Steering:
         )
         return _answer(ChargingProfileResponseType.TOO_OFTEN)
 
-    def _rate_limits(self, party: Party, session_id: str) -> tuple[tuple[str, int], ...]:
-        """The per-party and per-session requests-per-minute buckets in force (0 = no limit)."""
+    def rate_limits(self, party: Party, session_id: str | None) -> tuple[tuple[str, int], ...]:
+        """The per-party and per-session requests-per-minute buckets in force (0 = no limit).
+
+        Every way in counts into the same buckets; a request for no session (a station-level
+        profile) counts for the party only.
+        """
         limits = self._settings.ocpi
         checks = (
             (f"party:{party.key}", limits.rate_limit_party_per_minute),
-            (f"session:{party.key}:{session_id}", limits.rate_limit_session_per_minute),
+            (f"session:{party.key}:{session_id}", limits.rate_limit_session_per_minute if session_id else 0),
         )
         return tuple((key, limit) for key, limit in checks if limit)
 
@@ -277,7 +299,7 @@ class Steering:
         self,
         kind: JobKind,
         party: Party,
-        claimed: _Claimed,
+        claimed: Claimed,
         session: Session,
         station: StationInfo,
         response_url: str,

@@ -45,7 +45,9 @@ def _errors(*codes: str) -> dict[str, Any]:
         "401": "missing or unknown OCPI token (a credentials token A too)",
         "403": "not this partner's session or station to steer",
         "404": "unknown session (or ended), or unknown job",
-        "409": "the station is not reachable now, or has no smart charging",
+        "409": "the station is not reachable now, has no smart charging or cannot take the profile; "
+        "or a request with the same X-Request-ID is still being answered",
+        "429": "over the per-minute request limit for the session or the partner (as OCPI's TOO_OFTEN)",
         "503": "backend unavailable: nothing was stored",
     }
     return {code: answer(text[code], ERROR) for code in ("401", *codes)}
@@ -57,7 +59,7 @@ def _put(summary: str) -> dict[str, Any]:
         {
             "200": answer("the station answered within api.wait_seconds", JOB),
             "202": answer("still running: poll jobUrl", JOB),
-            **_errors("400", "403", "404", "409", "503"),
+            **_errors("400", "403", "404", "409", "429", "503"),
         },
         "ocpiToken",
         requestBody=body(set_charging_profile_schema()),

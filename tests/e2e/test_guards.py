@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+
 from ocpi_gateway.cli.mockscsp import MockScsp
+from tests.api.support import AXLE_BODY, api
 from tests.conftest import SCSP_TOKEN, Gateway, GatewayFactory, StationFactory
 from tests.e2e.helpers import PROFILE_A, ocpi_headers, put_profile
 from tests.e2e.test_flows import path_of, result_at, started
@@ -92,3 +95,46 @@ class TestRateLimits:
         )
         assert first.json()["data"]["result"] == "ACCEPTED"
         assert second.json()["data"] == {"result": "TOO_OFTEN", "timeout": 0}
+
+
+class TestOcppFormatApi:
+    """The OCPP-format API claims X-Request-IDs and counts the rate buckets as OCPI does."""
+
+    async def test_repeated_request_id_is_one_job_and_one_station_call(
+        self, gateway: Gateway, station_factory: StationFactory
+    ) -> None:
+        """A retried API PUT (same X-Request-ID) gets the first PUT's job; the station is called once."""
+        station, session_id = await started(station_factory, gateway, "ocpp1.6")
+        headers = ocpi_headers(SCSP_TOKEN)
+        url = f"{gateway.base_url}/api/v1/sessions/{session_id}/charging-profile"
+        async with httpx.AsyncClient(timeout=15) as client:
+            first = await client.put(url, json=AXLE_BODY, headers=headers)
+            second = await client.put(url, json=AXLE_BODY, headers=headers)
+        assert first.status_code == 200, first.text
+        assert second.status_code == 200, second.text
+        assert second.json()["jobId"] == first.json()["jobId"]
+        await asyncio.sleep(0.5)
+        assert set_calls(station) == 1
+
+    async def test_rate_limits_count_both_ways_in(
+        self, gateway_factory: GatewayFactory, station_factory: StationFactory, mock_scsp: MockScsp
+    ) -> None:
+        """One bucket per session for OCPI and the API: past the limit the API answers 429 and OCPI
+        TOO_OFTEN, and neither reaches the station."""
+        gateway = await gateway_factory(ocpi={"rate_limit_session_per_minute": 2})
+        station, session_id = await started(station_factory, gateway, "ocpp1.6")
+        path = f"/api/v1/sessions/{session_id}/charging-profile"
+        ocpi = await put_profile(
+            gateway.base_url, SCSP_TOKEN, session_id, PROFILE_A, mock_scsp.result_url("b1")
+        )
+        assert ocpi.json()["data"]["result"] == "ACCEPTED"
+        assert (await api("PUT", gateway.base_url, path, SCSP_TOKEN, json=AXLE_BODY)).status_code == 200
+        over = await api("PUT", gateway.base_url, path, SCSP_TOKEN, json=AXLE_BODY)
+        assert over.status_code == 429
+        assert "too many requests" in over.json()["error"]
+        ocpi = await put_profile(
+            gateway.base_url, SCSP_TOKEN, session_id, PROFILE_A, mock_scsp.result_url("b2")
+        )
+        assert ocpi.json()["data"]["result"] == "TOO_OFTEN"
+        await asyncio.sleep(0.5)
+        assert set_calls(station) == 2
