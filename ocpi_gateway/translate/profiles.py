@@ -290,6 +290,9 @@ def _set16(plan: _Plan, target: ProfileTarget) -> Any:
 
 
 def _set201(plan: _Plan, target: ProfileTarget) -> Any:
+    if plan.purpose == "ChargePointMaxProfile" and plan.kind == "Relative":
+        # A station-level body of the OCPP-format API; the station would answer Rejected.
+        raise TranslationError("OCPP 2.0.1 forbids a Relative ChargingStationMaxProfile (K01.FR.38)")
     transaction_id = target.transaction_id if plan.purpose == TX_PROFILE else None
     if plan.purpose == TX_PROFILE and (not transaction_id or len(transaction_id) > _MAX_TX_ID_201):
         raise TranslationError(

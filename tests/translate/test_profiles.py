@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from ocpi_gateway.domain import Capabilities, Electrical, OcppVersion
 from ocpi_gateway.errors import NotSupportedByStation, TranslationError
 from ocpi_gateway.models.ocpi import ChargingProfile
 from ocpi_gateway.translate.profiles import (
+    PeriodSpec,
+    ProfileSpec,
     ProfileTarget,
     choose_unit,
     effective_stack_level,
@@ -289,6 +292,26 @@ class TestStationLimits:
         target = ProfileTarget(0, "42", 7, 3, Capabilities(), Electrical())
         with pytest.raises(TranslationError, match="> 0"):
             to_set_charging_profile(version, make_profile(), target)
+
+    def test_relative_station_max_refused_for_201_only(self) -> None:
+        """2.0.1 forbids a Relative ChargingStationMaxProfile (K01.FR.38): refused before the call;
+        1.6 has no such rule, and an Absolute one passes on 2.0.1."""
+        spec = ProfileSpec(
+            unit="A", periods=(PeriodSpec(0, 32.0),), purpose="ChargePointMaxProfile", kind="Relative"
+        )
+        station = ProfileTarget(0, None, 999, 0, Capabilities(), Electrical())
+        with pytest.raises(TranslationError, match=r"K01\.FR\.38"):
+            to_set_charging_profile(V201, spec, station)
+        assert request_wire(V16, to_set_charging_profile(V16, spec, station))["connectorId"] == 0
+        absolute = ProfileSpec(
+            unit="A",
+            periods=(PeriodSpec(0, 32.0),),
+            purpose="ChargePointMaxProfile",
+            kind="Absolute",
+            start_schedule=datetime(2030, 1, 1, tzinfo=UTC),
+        )
+        wire = request_wire(V201, to_set_charging_profile(V201, absolute, station))
+        assert wire["chargingProfile"]["chargingProfilePurpose"] == "ChargingStationMaxProfile"
 
     @BOTH
     def test_conversion_without_voltage_refused(self, version: OcppVersion) -> None:
