@@ -67,6 +67,17 @@ class TestHandshake:
             await station("CP-OTHER", target=listed)
         assert refused.value.status == 404
 
+    @pytest.mark.parametrize("path", ["a%2Fb", "x" * 49])
+    async def test_an_id_that_is_not_one_path_segment_of_at_most_48_gets_404(
+        self, endpoint: Endpoint, path: str
+    ) -> None:
+        """An encoded "/" would make an id no other path can name; longer than 48 is not OCPP's."""
+        async with aiohttp.ClientSession() as client:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await client.ws_connect(f"{endpoint.url}/{path}", protocols=["ocpp1.6"])
+        assert refused.value.status == 404
+        assert endpoint.directory.stations() == []
+
     async def test_listed_station_is_admitted(
         self, endpoint_factory: EndpointFactory, station: StationFactory
     ) -> None:

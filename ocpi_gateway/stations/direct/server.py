@@ -167,7 +167,9 @@ class DirectStations:
         return ws
 
     def _admits(self, station_id: str) -> bool:
-        if not station_id or len(station_id) > MAX_STATION_ID_LENGTH:
+        # The identity is the URL's last path segment: a percent-encoded "/" ("a%2Fb") would name
+        # a station no admin path, proxy upstream URL or driver template can address.
+        if not station_id or len(station_id) > MAX_STATION_ID_LENGTH or "/" in station_id:
             return False
         return self._settings.ocpp.unknown_stations_allowed or station_id in self._known
 
