@@ -22,7 +22,7 @@ import structlog
 from aiohttp import web
 
 from ocpi_gateway.api.validation import Problem, Scope, problems, session_problems
-from ocpi_gateway.backend.base import AdmissionRequest, Backend
+from ocpi_gateway.backend.base import FIRST_PROFILE_ID, AdmissionRequest, Backend
 from ocpi_gateway.config import Settings
 from ocpi_gateway.core import outcomes
 from ocpi_gateway.core.ocpp_jobs import ocpp_call_plan
@@ -105,6 +105,7 @@ class ProfileApi:
         there may send one.
         """
         refuse_problems(self.problems(request, "station"))
+        refuse_problems(self._own_ids(request))
 
         async def decide(claimed: Claimed) -> outcomes.JobOutcome:
             active = await self._sessions.active_for_station(station_id)
@@ -155,6 +156,18 @@ class ProfileApi:
             if not found.settled:
                 await self._give_back(key)
             raise
+
+    def _own_ids(self, request: dict[str, Any]) -> list[Problem]:
+        """A station-level body may not take a profile id the gateway gives out: the CPO's
+        station limit (``ocpp.station_limit_profile_id``) or a session's (``FIRST_PROFILE_ID``
+        and up); it would replace that profile at the station."""
+        given = request["csChargingProfiles"]["chargingProfileId"]
+        if given == self._settings.ocpp.station_limit_profile_id or given >= FIRST_PROFILE_ID:
+            ours = f"{self._settings.ocpp.station_limit_profile_id} and {FIRST_PROFILE_ID} and up"
+            return [
+                Problem("csChargingProfiles.chargingProfileId", f"the gateway's own ids ({ours}) are taken")
+            ]
+        return []
 
     async def _give_back(self, key: str) -> None:
         with contextlib.suppress(BackendError):

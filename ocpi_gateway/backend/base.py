@@ -12,6 +12,10 @@ from typing import Protocol
 from ocpi_gateway.backend.parties import PartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
 
+# Sessions' gateway profile ids count up from here, per station (the CPO's station limit has its
+# own, ``ocpp.station_limit_profile_id``, below it); other senders' profiles must keep clear of them.
+FIRST_PROFILE_ID = 1000
+
 
 class SessionStore(Protocol):
     async def get(self, session_id: str) -> Session | None:
@@ -265,7 +269,7 @@ class Backend(Protocol):
         ...
 
     async def next_profile_id(self, station_id: str) -> int:
-        """A fresh chargingProfileId, unique per station."""
+        """A fresh chargingProfileId, unique per station: ``FIRST_PROFILE_ID`` and up."""
         ...
 
     async def ping(self) -> bool:

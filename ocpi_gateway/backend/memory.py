@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from ocpi_gateway.backend.base import AdmissionRequest, Admitted, Claim
+from ocpi_gateway.backend.base import FIRST_PROFILE_ID, AdmissionRequest, Admitted, Claim
 from ocpi_gateway.backend.outcomes import MemoryOutcomeStore
 from ocpi_gateway.backend.parties import MemoryPartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
@@ -254,7 +254,7 @@ class MemoryBackend:
         return next(self._tx_ids)
 
     async def next_profile_id(self, station_id: str) -> int:
-        counter = self._profile_ids.setdefault(station_id, itertools.count(1000))
+        counter = self._profile_ids.setdefault(station_id, itertools.count(FIRST_PROFILE_ID))
         return next(counter)
 
     async def ping(self) -> bool:

@@ -179,6 +179,22 @@ class TestSessionProfile:
 
 
 class TestStationProfile:
+    @pytest.mark.parametrize("profile_id", [999, 1000, 1234])
+    async def test_the_gateways_own_profile_ids_are_refused(
+        self, gateway: Gateway, station_factory: StationFactory, profile_id: int
+    ) -> None:
+        """A station-level body taking the CPO's station-limit id (999) or a session's (1000 and up)
+        would replace that profile at the station: 400 naming the field; the station is not called."""
+        station = await station_factory(gateway, protocol="ocpp1.6", max_stack_level=2000)
+        body = axle_body(chargingProfilePurpose="ChargePointMaxProfile", chargingProfileId=profile_id)
+        body["connectorId"] = 0
+        response = await api(
+            "PUT", gateway.base_url, STATION_PATH.format(station.station_id), SCSP_TOKEN, json=body
+        )
+        assert response.status_code == 400
+        assert [p["field"] for p in response.json()["problems"]] == ["csChargingProfiles.chargingProfileId"]
+        assert all(action != "SetChargingProfile" for action, _ in station.received)
+
     async def test_station_max_profile_reaches_connector_zero(
         self, gateway: Gateway, station_factory: StationFactory, protocol: str
     ) -> None:

@@ -13,6 +13,7 @@ import time
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from ocpi_gateway.backend.base import FIRST_PROFILE_ID
 from ocpi_gateway.backend.codec import station_info_from_json, station_info_to_json
 from ocpi_gateway.backend.keys import Keys
 from ocpi_gateway.backend.parties import PartyRecord
@@ -199,7 +200,7 @@ class RedisSequences:
         return await self._next(self._keys.transaction_seq, int(time.time()) % 1_000_000_000)
 
     async def next_profile_id(self, station_id: str) -> int:
-        return await self._next(self._keys.profile_seq(station_id), 999)
+        return await self._next(self._keys.profile_seq(station_id), FIRST_PROFILE_ID - 1)
 
     async def _next(self, key: str, seed: int) -> int:
         async with redis_errors():
