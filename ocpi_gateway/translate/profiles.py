@@ -215,6 +215,13 @@ def _plan(spec: ProfileSpec, target: ProfileTarget) -> _Plan:
     min_rate = spec.min_charging_rate
     kind = spec.kind or ("Absolute" if spec.start_schedule is not None else "Relative")
     start = spec.start_schedule
+    # Both versions: a Relative profile has no startSchedule (2.0.1 K01.FR.41); an Absolute or
+    # Recurring one counts from it, so without one it starts when it is sent (K01.FR.40). OCPI
+    # profiles always fit already; OCPP-format bodies may not.
+    if kind == "Relative":
+        start = None
+    elif start is None:
+        start = target.now
     return _Plan(
         unit=unit,
         kind=kind,
@@ -298,11 +305,6 @@ def _set201(plan: _Plan, target: ProfileTarget) -> Any:
         raise TranslationError(
             f"OCPP 2.0.1 needs a transaction id of 1..{_MAX_TX_ID_201} characters, got {transaction_id!r}"
         )
-    start = plan.start_schedule
-    if plan.kind == "Relative":
-        start = None  # K01.FR.41: a Relative profile has no startSchedule
-    elif start is None and target.now is not None:
-        start = format_utc(target.now)  # K01.FR.40: Absolute and Recurring need one
     schedule = types201.ChargingScheduleType(
         id=target.profile_id,
         charging_rate_unit=enums201.ChargingRateUnitEnumType(plan.unit),
@@ -312,7 +314,7 @@ def _set201(plan: _Plan, target: ProfileTarget) -> Any:
             )
             for p in plan.periods
         ],
-        start_schedule=start,
+        start_schedule=plan.start_schedule,
         duration=plan.duration,
         min_charging_rate=plan.min_charging_rate,
     )

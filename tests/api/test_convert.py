@@ -144,16 +144,22 @@ class TestOneTranslationCore:
         )
         assert to_wire(capped)["csChargingProfiles"]["stackLevel"] == 2
 
-    def test_v201_absolute_without_start_starts_now_and_relative_drops_it(self) -> None:
-        """2.0.1 needs startSchedule on Absolute (now) and forbids it on Relative."""
+    @pytest.mark.parametrize("version", [OcppVersion.V16, OcppVersion.V201])
+    def test_absolute_without_start_starts_now_and_relative_drops_it(self, version: OcppVersion) -> None:
+        """Both versions: an Absolute profile counts from its startSchedule (now when the body has
+        none) and a Relative one has none, as OCPI profiles always are."""
+
+        def schedule(wire: dict[str, Any]) -> dict[str, Any]:
+            if version is OcppVersion.V16:
+                return dict(wire["csChargingProfiles"]["chargingSchedule"])
+            return dict(wire["chargingProfile"]["chargingSchedule"][0])
+
         absolute = axle_body()
         del absolute["csChargingProfiles"]["chargingSchedule"]["startSchedule"]
-        wire = session_call(absolute, OcppVersion.V201, session_target(transaction_id="tx"))
-        assert wire["chargingProfile"]["chargingSchedule"][0]["startSchedule"] == "2030-01-01T12:00:00Z"
-        relative = session_call(
-            axle_body(chargingProfileKind="Relative"), OcppVersion.V201, session_target(transaction_id="tx")
-        )
-        assert "startSchedule" not in relative["chargingProfile"]["chargingSchedule"][0]
+        target = session_target(transaction_id="42")
+        assert schedule(session_call(absolute, version, target))["startSchedule"] == "2030-01-01T12:00:00Z"
+        relative = session_call(axle_body(chargingProfileKind="Relative"), version, target)
+        assert "startSchedule" not in schedule(relative)
 
     def test_v16_needs_an_integer_transaction(self) -> None:
         """A 2.0.1-style transaction id cannot go to a 1.6 station."""
