@@ -237,7 +237,9 @@ def problems(request: Any, scope: Scope = "session", unlimited_at: float | None 
         return [Problem("(body)", "must be a JSON object")]
     found: list[Problem] = []
     tamed = _tamed(request, [], found)
-    return _dedupe([*found, *schema_problems(tamed), *rule_problems(tamed, scope, unlimited_at)])
+    checked = [*schema_problems(tamed), *rule_problems(tamed, scope, unlimited_at)]
+    out_of_range = {p.field for p in found}  # their stand-in 0 says nothing more about them
+    return _dedupe([*found, *(p for p in checked if p.field not in out_of_range)])
 
 
 def session_problems(request: dict[str, Any], transaction_id: str) -> list[Problem]:

@@ -118,6 +118,15 @@ class TestRules:
         watts = [(p.field, p.message) for p in problems(parsed(with_period(limit=10_000_000.0)))]
         assert watts == []  # the cap itself is allowed, as in OCPI
 
+    def test_an_out_of_range_number_is_one_problem(self) -> None:
+        """A number beyond OCPP's 32-bit integers is named once, not also for the 0 standing in for it."""
+        body = axle_body()
+        body["csChargingProfiles"]["chargingSchedule"]["duration"] = 99_999_999_999
+        found = problems(parsed(body))
+        assert [(p.field, p.message) for p in found] == [
+            ("csChargingProfiles.chargingSchedule.duration", "out of range (OCPP integers are 32-bit)")
+        ]
+
     def test_periods_must_ascend(self) -> None:
         """A period starting no later than the one before it is a problem."""
         body = axle_body()
