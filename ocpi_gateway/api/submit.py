@@ -12,7 +12,6 @@ result lands in the backend as a job outcome that the view waits for (``core/out
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -26,9 +25,9 @@ from ocpi_gateway.backend.base import FIRST_PROFILE_ID, AdmissionRequest, Backen
 from ocpi_gateway.config import Settings
 from ocpi_gateway.core import outcomes
 from ocpi_gateway.core.ocpp_jobs import ocpp_call_plan
-from ocpi_gateway.core.steering import Claimed, RequestContext, Steering, claim
+from ocpi_gateway.core.steering import Claimed, RequestContext, Steering, claim, give_back
 from ocpi_gateway.domain import Electrical, Job, JobKind, Session, StationInfo
-from ocpi_gateway.errors import ApiError, BackendError, TranslationError
+from ocpi_gateway.errors import ApiError, TranslationError
 from ocpi_gateway.partners.ownership import may_steer
 from ocpi_gateway.partners.parties import Party
 from ocpi_gateway.sessions.registry import SessionRegistry
@@ -136,7 +135,7 @@ class ProfileApi:
         try:
             found = await claim(self._backend, request)
         except BaseException:
-            await self._give_back(key)  # whether Redis kept the claim is unknown
+            await give_back(self._backend, key)  # whether Redis kept the claim is unknown
             raise
         if isinstance(found, str):
             log.info("ocpp_profile_replayed", target=target, party=party.key)
@@ -154,7 +153,7 @@ class ProfileApi:
             return await decide(found)
         except BaseException:
             if not found.settled:
-                await self._give_back(key)
+                await give_back(self._backend, key)
             raise
 
     def _own_ids(self, request: dict[str, Any]) -> list[Problem]:
@@ -168,10 +167,6 @@ class ProfileApi:
                 Problem("csChargingProfiles.chargingProfileId", f"the gateway's own ids ({ours}) are taken")
             ]
         return []
-
-    async def _give_back(self, key: str) -> None:
-        with contextlib.suppress(BackendError):
-            await self._backend.guards.release(key)
 
     async def _reachable(self, station_id: str) -> StationInfo:
         station = await self._backend.stations.lookup(station_id)

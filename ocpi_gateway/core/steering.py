@@ -91,6 +91,13 @@ async def claim(backend: Backend, request: AdmissionRequest) -> Claimed | str | 
     return None
 
 
+async def give_back(backend: Backend, key: str) -> None:
+    """Release a claimed X-Request-ID whose request ends without a stored answer (best effort:
+    with the backend away the claim expires with its ttl)."""
+    with contextlib.suppress(BackendError):
+        await backend.guards.release(key)
+
+
 def _answer(result: ChargingProfileResponseType, timeout: int = 0) -> ChargingProfileResponse:
     return ChargingProfileResponse(result=result, timeout=timeout)
 
@@ -203,7 +210,6 @@ class Steering:
         the rate buckets and every read the decision needs are one backend call
         (``Admission.admit``).
         """
-        guards = self._backend.guards
         key = f"idem:{party.key}:{method}:{session_id}:{ctx.request_id}"
         ttl = self._settings.ocpi.idempotency_ttl
         request = AdmissionRequest(key, ttl, session_id, self.rate_limits(party, session_id))
@@ -220,14 +226,13 @@ class Steering:
         except BaseException as exc:
             # Also when the claim itself failed: whether Redis kept it is unknown.
             if claimed is None or not claimed.settled:
-                with contextlib.suppress(BackendError):
-                    await guards.release(key)
+                await give_back(self._backend, key)
             if isinstance(exc, BackendError):
                 raise BackendUnavailable() from exc
             raise
         if not claimed.settled:
             try:
-                await guards.settle(key, answer.model_dump_json(), ttl)
+                await self._backend.guards.settle(key, answer.model_dump_json(), ttl)
             except BackendError as exc:  # the answer stands: nothing was stored for it
                 log.warning("idempotency_not_recorded", error=str(exc))
         return answer
