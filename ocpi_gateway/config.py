@@ -27,7 +27,7 @@ from ocpi_gateway.errors import ConfigError
 from ocpi_gateway.models.passwords import parse_password_hash
 
 ENV_PREFIX = "OCPI_GATEWAY__"
-# An eMSP named as ``CC*PID`` (ownership policies, id-tag owners).
+# A party named as ``CC*PID``: an eMSP (ownership policies, id-tag owners), a session's owner.
 EMSP_KEY_PATTERN = r"^[A-Za-z]{2}\*[A-Za-z0-9]{3}$"
 # An OCPI 2.2.1 Role (CredentialsRole.role, a partner's role), any letter case.
 ROLE_PATTERN = r"^(?i:CPO|EMSP|HUB|NAP|NSP|OTHER|SCSP)$"

@@ -20,14 +20,12 @@ from ocpp.messages import MessageType, get_validator
 
 from ocpi_gateway.models.ocpi import MAX_LIMIT
 from ocpi_gateway.timeutil import parse_utc
-from ocpi_gateway.translate.profiles import MAX_OCPP_INT
+from ocpi_gateway.translate.profiles import MAX_OCPP_INT, STATION_MAX, TX_PROFILE
 
 Scope = Literal["session", "station"]
 
-STATION_MAX = "ChargePointMaxProfile"
 # Far above any real limit (10 MW); larger decimals would also overflow the multipleOf check.
 MAX_DECIMAL = Decimal("1e12")
-TX_PROFILE = "TxProfile"
 
 
 @dataclass(frozen=True, slots=True)

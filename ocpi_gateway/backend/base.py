@@ -13,7 +13,7 @@ from ocpi_gateway.backend.parties import PartyStore
 from ocpi_gateway.domain import Job, Session, StationInfo
 
 # Sessions' gateway profile ids count up from here, per station (the CPO's station limit has its
-# own, ``ocpp.station_limit_profile_id``, below it); other senders' profiles must keep clear of them.
+# own, ``ocpp.station_limit_profile_id``, 999 by default); other senders' profiles keep clear of them.
 FIRST_PROFILE_ID = 1000
 
 

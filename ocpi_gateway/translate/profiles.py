@@ -32,10 +32,11 @@ from ocpi_gateway.translate import units
 _UNITS = ("A", "W")
 _MAX_TX_ID_201 = 36  # OCPP 2.0.1 transactionId is identifierString(36)
 TX_PROFILE = "TxProfile"
-PURPOSES = ("TxProfile", "TxDefaultProfile", "ChargePointMaxProfile")
+STATION_MAX = "ChargePointMaxProfile"  # 2.0.1: ChargingStationMaxProfile (PURPOSE_201)
+PURPOSES = (TX_PROFILE, "TxDefaultProfile", STATION_MAX)
 # OCPP integers are 32-bit (the JSON schemas say only "integer"; stations hold an int32).
 MAX_OCPP_INT = 2**31 - 1
-PURPOSE_201 = {"ChargePointMaxProfile": "ChargingStationMaxProfile"}
+PURPOSE_201 = {STATION_MAX: "ChargingStationMaxProfile"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +298,7 @@ def _set16(plan: _Plan, target: ProfileTarget) -> Any:
 
 
 def _set201(plan: _Plan, target: ProfileTarget) -> Any:
-    if plan.purpose == "ChargePointMaxProfile" and plan.kind == "Relative":
+    if plan.purpose == STATION_MAX and plan.kind == "Relative":
         # A station-level body of the OCPP-format API; the station would answer Rejected.
         raise TranslationError("OCPP 2.0.1 forbids a Relative ChargingStationMaxProfile (K01.FR.38)")
     transaction_id = target.transaction_id if plan.purpose == TX_PROFILE else None
