@@ -83,13 +83,13 @@ class ProfileApi:
         refuse_problems(self.problems(request, "session"))
 
         async def decide(claimed: Claimed) -> outcomes.JobOutcome:
-            session = await self._sessions.get(session_id)
+            session = claimed.admitted.session  # read with the claim, in the same backend call
             if session is None or not session.active:
                 raise ApiError(404, f"unknown session {session_id}")
             if not may_steer(party, session, self._settings.ocpi.token_owners):
                 raise ApiError(403, f"session {session_id} is not yours to steer")
             refuse_problems(session_problems(request, session.transaction_id))
-            station = await self._reachable(session.station_id)
+            station = self._usable(session.station_id, claimed.admitted.station)
             return await self._submit(JobKind.OCPP_SESSION, party, session, station, request, ctx, claimed)
 
         return await self._once(party, f"session:{session_id}", session_id, ctx, decide)
@@ -169,7 +169,11 @@ class ProfileApi:
         return []
 
     async def _reachable(self, station_id: str) -> StationInfo:
-        station = await self._backend.stations.lookup(station_id)
+        return self._usable(station_id, await self._backend.stations.lookup(station_id))
+
+    @staticmethod
+    def _usable(station_id: str, station: StationInfo | None) -> StationInfo:
+        """The station where it is connected, or 409: not connected, or no smart charging."""
         if station is None:
             raise ApiError(409, f"station {station_id} is not connected")
         if not station.capabilities.smart_charging:
